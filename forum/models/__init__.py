@@ -1,0 +1,6 @@
+"""Database models. Import from here: ``from forum.models import User, Story, Comment, Vote``."""
+
+from forum.models.stories import Comment, CommentRevision, Story, Vote
+from forum.models.users import User
+
+__all__ = ["Comment", "CommentRevision", "Story", "User", "Vote"]

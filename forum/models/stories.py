@@ -1,0 +1,119 @@
+"""Stories, their comments (threaded, with edit history) and readers' votes on comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models._types import utcnow
+from forum.models.users import User
+
+SIDES = ("agree", "disagree", "unsure")
+COMMENT_STATUSES = ("published", "pending", "rejected", "deleted")
+VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+
+
+class Story(db.Model):
+    __tablename__ = "story"
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    headline: Mapped[str] = mapped_column(String(300))
+    lede: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    source_name: Mapped[str | None] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+    __table_args__ = (
+        CheckConstraint(f"side IS NULL OR side IN {SIDES!r}", name="side"),
+        CheckConstraint(f"status IN {COMMENT_STATUSES!r}", name="status"),
+        UniqueConstraint("author_id", "idempotency_key", name="uq_comment_author_idempotency"),
+        Index("ix_comment_story_status_created", "story_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    # The thread's top-level comment (None for a top-level comment itself): loads a whole thread at once.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    side: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="published")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    agree_count: Mapped[int] = mapped_column(Integer, default=0)
+    disagree_count: Mapped[int] = mapped_column(Integer, default=0)
+    pass_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    story: Mapped[Story] = relationship()
+    author: Mapped[User] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id", foreign_keys=[parent_id])
+    revisions: Mapped[list[CommentRevision]] = relationship(
+        back_populates="comment", order_by="CommentRevision.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def vote_total(self) -> int:
+        return self.agree_count + self.disagree_count + self.pass_count
+
+
+class CommentRevision(db.Model):
+    """A comment's text as it was before an edit or deletion (the history editors see)."""
+
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    side: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(20), default="edit")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="revisions")
+
+
+class Vote(db.Model):
+    """One reader's current vote on one comment: 1 agree, -1 disagree, 0 pass."""
+
+    __tablename__ = "vote"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "user_id", name="uq_vote_comment_user"),
+        CheckConstraint("value IN (-1, 0, 1)", name="value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,2 @@
+"""Business operations: one verb function per use case. They flush, never commit; the caller owns the
+transaction (one commit per request or CLI command)."""

@@ -1,0 +1,253 @@
+"""Posting, editing and deleting comments, and reading a story's threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from forum.extensions import db
+from forum.models import Comment, CommentRevision, Story, User, Vote
+from forum.models.stories import SIDES
+from forum.sanitize import render_comment
+from forum.services import signals
+from forum.services.errors import Forbidden, InvalidInput, NotFound
+
+SORTS = ("newest", "oldest", "agreed", "divisive")
+VISIBLE = ("published",)
+
+
+def get_story(slug_or_id: str | int) -> Story:
+    """The story with this slug (or numeric id), or NotFound."""
+    story = None
+    if isinstance(slug_or_id, int) or str(slug_or_id).isdigit():
+        story = db.session.get(Story, int(slug_or_id))
+    if story is None:
+        story = db.session.scalar(select(Story).where(Story.slug == str(slug_or_id)))
+    if story is None:
+        raise NotFound("There is no such story.")
+    return story
+
+
+def get_comment(comment_id: int | str | None) -> Comment:
+    try:
+        cid = int(comment_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise NotFound("There is no such comment.") from None
+    comment = db.session.get(Comment, cid)
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    return comment
+
+
+def _clean_body(body: str | None) -> str:
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise InvalidInput("Write something before posting: the comment is empty.", field="body")
+    limit = current_app.config["FORUM_MAX_COMMENT_LENGTH"]
+    if len(text) > limit:
+        raise InvalidInput(
+            f"Comments can be at most {limit:,} characters; this one has {len(text):,}.", field="body"
+        )
+    return text
+
+
+def _clean_side(side: str | None) -> str | None:
+    if side in (None, "", "none"):
+        return None
+    if side not in SIDES:
+        raise InvalidInput("Pick agree, disagree or unsure as your side, or none.", field="side")
+    return side
+
+
+def _require_participant(user: User, story: Story) -> None:
+    if not user.can_participate:
+        raise Forbidden("Your account cannot post or vote at the moment.")
+    if not story.is_open:
+        raise Forbidden("This story is closed: it no longer takes comments or votes.")
+
+
+def post_comment(
+    story: Story,
+    author: User,
+    body: str | None,
+    *,
+    side: str | None = None,
+    parent_id: int | str | None = None,
+    idempotency_key: str | None = None,
+) -> Comment:
+    """Post a comment or a reply. A repeated idempotency key returns the comment already posted."""
+    _require_participant(author, story)
+    text = _clean_body(body)
+    side = _clean_side(side)
+    key = (idempotency_key or "").strip()[:64] or None
+    if key:
+        existing = db.session.scalar(
+            select(Comment).where(Comment.author_id == author.id, Comment.idempotency_key == key)
+        )
+        if existing is not None:
+            return existing
+    parent = None
+    if parent_id not in (None, ""):
+        parent = get_comment(parent_id)
+        if parent.story_id != story.id:
+            raise InvalidInput("You can only reply to comments on the same story.", field="parent_id")
+        if parent.status not in VISIBLE:
+            raise InvalidInput("That comment can no longer be replied to.", field="parent_id")
+    comment = Comment(
+        story_id=story.id,
+        author_id=author.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        body=text,
+        body_html=render_comment(text),
+        side=side,
+        status="published",
+        idempotency_key=key,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(comment)
+    except IntegrityError:
+        if key is None:
+            raise
+        # A concurrent duplicate submission of the same form won: return that one.
+        return db.session.scalars(
+            select(Comment).where(Comment.author_id == author.id, Comment.idempotency_key == key)
+        ).one()
+    signals.comment_changed.send(comment, action="posted")
+    return comment
+
+
+def _require_own_editable(comment: Comment, user: User) -> None:
+    if comment.author_id != user.id:
+        raise Forbidden("You can only change your own comments.")
+    if comment.status == "deleted":
+        raise NotFound("That comment was deleted.")
+    window = timedelta(minutes=current_app.config["FORUM_EDIT_WINDOW_MINUTES"])
+    created = comment.created_at if comment.created_at.tzinfo else comment.created_at.replace(tzinfo=UTC)
+    if datetime.now(UTC) - created > window:
+        minutes = current_app.config["FORUM_EDIT_WINDOW_MINUTES"]
+        raise Forbidden(f"Comments can only be changed within {minutes} minutes of posting.")
+
+
+def editable(comment: Comment, user: User | None) -> bool:
+    """Whether ``user`` may still edit or delete ``comment`` (for showing the buttons)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        _require_own_editable(comment, user)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def edit_comment(comment: Comment, user: User, body: str | None, side: str | None = None) -> Comment:
+    """Change one's own comment within the edit window, keeping the previous text in its history."""
+    _require_own_editable(comment, user)
+    _require_participant(user, comment.story)
+    text = _clean_body(body)
+    side = _clean_side(side)
+    if text == comment.body and side == comment.side:
+        return comment
+    db.session.add(
+        CommentRevision(comment_id=comment.id, body=comment.body, side=comment.side, reason="edit")
+    )
+    comment.body = text
+    comment.body_html = render_comment(text)
+    comment.side = side
+    comment.edited_at = datetime.now(UTC)
+    db.session.flush()
+    signals.comment_changed.send(comment, action="edited")
+    return comment
+
+
+def delete_comment(comment: Comment, user: User) -> Comment:
+    """Delete one's own comment within the edit window; its text stays in the history for editors."""
+    _require_own_editable(comment, user)
+    db.session.add(
+        CommentRevision(comment_id=comment.id, body=comment.body, side=comment.side, reason="delete")
+    )
+    comment.status = "deleted"
+    comment.edited_at = datetime.now(UTC)
+    db.session.flush()
+    signals.comment_changed.send(comment, action="deleted")
+    return comment
+
+
+@dataclass
+class ThreadPage:
+    """One page of a story's top-level comments with their replies."""
+
+    roots: list[Comment]
+    children: dict[int, list[Comment]]
+    page: int
+    pages: int
+    total: int
+    sort: str
+    my_votes: dict[int, int] = field(default_factory=dict)
+
+
+def _sort_key(sort: str):
+    low = case(
+        (Comment.agree_count < Comment.disagree_count, Comment.agree_count), else_=Comment.disagree_count
+    )
+    return {
+        "newest": (Comment.created_at.desc(), Comment.id.desc()),
+        "oldest": (Comment.created_at.asc(), Comment.id.asc()),
+        "agreed": (
+            (Comment.agree_count - Comment.disagree_count).desc(),
+            Comment.agree_count.desc(),
+            Comment.id,
+        ),
+        "divisive": (low.desc(), (Comment.agree_count + Comment.disagree_count).desc(), Comment.id),
+    }[sort]
+
+
+def thread_page(
+    story: Story, *, sort: str = "newest", page: int = 1, viewer: User | None = None
+) -> ThreadPage:
+    """Top-level comments of ``story`` sorted and paged, each with its visible replies (oldest first)."""
+    if sort not in SORTS:
+        raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.", field="sort")
+    per_page = current_app.config["FORUM_COMMENTS_PER_PAGE"]
+    reply = aliased(Comment)
+    has_live_reply = select(reply.id).where(reply.root_id == Comment.id, reply.status.in_(VISIBLE)).exists()
+    # A deleted comment stays as a placeholder while it has live replies, so threads keep their shape.
+    visible_roots = select(Comment).where(
+        Comment.story_id == story.id,
+        Comment.parent_id.is_(None),
+        or_(Comment.status.in_(VISIBLE), (Comment.status == "deleted") & has_live_reply),
+    )
+    total = db.session.scalar(select(func.count()).select_from(visible_roots.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    if page < 1 or page > pages:
+        raise NotFound(f"There is no page {page}; this discussion has {pages}.")
+    roots = list(
+        db.session.scalars(
+            visible_roots.order_by(*_sort_key(sort)).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    children: dict[int, list[Comment]] = {}
+    if roots:
+        replies = db.session.scalars(
+            select(Comment)
+            .where(Comment.root_id.in_([r.id for r in roots]), Comment.status.in_(("published", "deleted")))
+            .order_by(Comment.created_at, Comment.id)
+        )
+        for reply in replies:
+            children.setdefault(reply.parent_id, []).append(reply)
+    my_votes: dict[int, int] = {}
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        ids = [c.id for c in roots] + [c.id for kids in children.values() for c in kids]
+        if ids:
+            rows = db.session.execute(
+                select(Vote.comment_id, Vote.value).where(Vote.user_id == viewer.id, Vote.comment_id.in_(ids))
+            )
+            my_votes = {cid: value for cid, value in rows}
+    return ThreadPage(roots, children, page, pages, total, sort, my_votes)

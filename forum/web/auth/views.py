@@ -1,0 +1,71 @@
+"""Registering, logging in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from forum.extensions import db
+from forum.services import accounts
+from forum.services.errors import InvalidInput, ServiceError
+from forum.web import limits
+from forum.web.auth.forms import LoginForm, RegisterForm
+from forum.web.navigation import safe_next
+from forum.web.readers.forms import ActionForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _after_login(form_next: str | None):
+    return redirect(safe_next(form_next) or url_for("readers.home"), code=303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limits.register
+def register():
+    form = RegisterForm(next=request.args.get("next"))
+    error = None
+    if request.method == "POST":
+        if not form.validate():
+            abort(400, "The form was incomplete or malformed.")
+        try:
+            if form.password.data != form.confirm.data:
+                raise InvalidInput("The two passwords differ.", field="confirm")
+            user = accounts.register_user(form.username.data, form.password.data, form.display_name.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome, {user.display_name}! You can now comment and vote.", "success")
+            return _after_login(form.next.data)
+    return render_template("auth/register.html", form=form, error=error), (error.status if error else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limits.login
+def login():
+    form = LoginForm(next=request.args.get("next"))
+    error = None
+    if request.method == "POST":
+        if not form.validate():
+            abort(400, "The form was incomplete or malformed.")
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is None or user.status == "banned":
+            error = "Wrong username or password."
+        else:
+            login_user(user)
+            flash(f"Logged in as {user.display_name}.", "success")
+            return _after_login(form.next.data)
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not ActionForm().validate():
+        abort(400, "The form was incomplete or malformed.")
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("readers.home"), code=303)

@@ -1,0 +1,3 @@
+from forum.web.readers.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,145 @@
+"""What readers see and do: stories, threads, posting, editing, voting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Story
+from forum.services import comments as comment_service
+from forum.services import votes as vote_service
+from forum.services.errors import ServiceError
+from forum.web import limits
+from forum.web.errors import wants_json
+from forum.web.navigation import safe_next
+from forum.web.readers.forms import ActionForm, CommentForm, EditForm
+
+bp = Blueprint("readers", __name__)
+
+
+def _page_arg() -> int:
+    try:
+        return int(request.args.get("page", 1))
+    except ValueError:
+        abort(400, "The page number must be a whole number.")
+
+
+def _render_story(story: Story, form: CommentForm | None = None, error: ServiceError | None = None):
+    sort = request.args.get("sort", "newest")
+    threads = comment_service.thread_page(story, sort=sort, page=_page_arg(), viewer=current_user)
+    status = error.status if error else 200
+    return (
+        render_template(
+            "readers/story.html",
+            story=story,
+            threads=threads,
+            form=form or CommentForm(formdata=None),
+            action_form=ActionForm(formdata=None),
+            error=error,
+            editable=lambda c: comment_service.editable(c, current_user),
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+def home():
+    stories = db.session.scalars(
+        select(Story).where(Story.status == "open").order_by(Story.published_at.desc())
+    )
+    return render_template("readers/home.html", stories=list(stories))
+
+
+@bp.get("/stories/<slug>")
+def story(slug: str):
+    return _render_story(comment_service.get_story(slug))
+
+
+@bp.post("/stories/<slug>/comments")
+@login_required
+@limits.post
+def post_comment(slug: str):
+    story = comment_service.get_story(slug)
+    form = CommentForm()
+    if not form.validate():
+        abort(400, "The form was incomplete or malformed.")
+    try:
+        comment = comment_service.post_comment(
+            story,
+            current_user,
+            form.body.data,
+            side=form.side.data,
+            parent_id=form.parent_id.data,
+            idempotency_key=form.idempotency_key.data,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        if wants_json():
+            raise
+        return _render_story(story, form=form, error=exc)
+    db.session.commit()
+    if wants_json():
+        return jsonify(id=comment.id, status=comment.status, html=comment.body_html), 201
+    flash("Your comment is posted.", "success")
+    return redirect(url_for("readers.story", slug=story.slug, _anchor=f"c{comment.id}"), code=303)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+@limits.post
+def edit_comment(comment_id: int):
+    comment = comment_service.get_comment(comment_id)
+    form = EditForm(obj=comment) if request.method == "GET" else EditForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate():
+            abort(400, "The form was incomplete or malformed.")
+        try:
+            comment_service.edit_comment(comment, current_user, form.body.data, form.side.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            db.session.commit()
+            flash("Your comment is updated.", "success")
+            return redirect(
+                url_for("readers.story", slug=comment.story.slug, _anchor=f"c{comment.id}"), code=303
+            )
+    elif not comment_service.editable(comment, current_user):
+        abort(403, "You can only edit your own comments, within the edit window.")
+    return render_template("readers/edit.html", comment=comment, form=form, error=error), (
+        error.status if error else 200
+    )
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int):
+    comment = comment_service.get_comment(comment_id)
+    if not ActionForm().validate():
+        abort(400, "The form was incomplete or malformed.")
+    comment_service.delete_comment(comment, current_user)
+    db.session.commit()
+    flash("Your comment is deleted.", "success")
+    return redirect(url_for("readers.story", slug=comment.story.slug), code=303)
+
+
+@bp.post("/comments/<int:comment_id>/vote")
+@login_required
+@limits.vote
+def vote(comment_id: int):
+    comment = comment_service.get_comment(comment_id)
+    form = ActionForm()
+    if not form.validate():
+        abort(400, "The form was incomplete or malformed.")
+    vote_service.cast_vote(comment, current_user, form.vote.data)
+    db.session.commit()
+    counts = {"agree": comment.agree_count, "disagree": comment.disagree_count, "pass": comment.pass_count}
+    if wants_json():
+        return jsonify(comment=comment.id, vote=form.vote.data, counts=counts)
+    back = safe_next(request.form.get("next"))
+    return redirect(
+        back or url_for("readers.story", slug=comment.story.slug, _anchor=f"c{comment.id}"), code=303
+    )

@@ -14,6 +14,7 @@ from forum.web import errors, security
 
 def register_web(app: Flask) -> None:
     from forum.web.auth import bp as auth_bp
+    from forum.web.maps import bp as maps_bp
     from forum.web.readers import bp as readers_bp
 
     proxies = app.config["FORUM_TRUSTED_PROXIES"]
@@ -26,6 +27,8 @@ def register_web(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.register_blueprint(readers_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(maps_bp)
+    app.before_request(security.refuse_nul_bytes)
     app.after_request(security.add_security_headers)
     errors.register(app)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
@@ -22,6 +22,15 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def refuse_nul_bytes() -> None:
+    """NUL characters have no place in a URL or a form, and PostgreSQL cannot store them: refuse with 400."""
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        abort(400, "The request contains a NUL character, which is not allowed.")
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any("\x00" in v for v in request.form.values()):
+            abort(400, "The form contains a NUL character, which is not allowed.")
 
 
 class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):

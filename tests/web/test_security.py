@@ -25,7 +25,21 @@ def test_rate_limit_on_login(app, session):
 
 
 def test_malformed_requests_get_4xx(logged_in):
-    assert logged_in.get("/stories/%00").status_code in (400, 404)
+    assert logged_in.get("/stories/%00").status_code == 400
+    assert logged_in.get("/stories/x?sort=%00").status_code == 400
     big = "x" * (2 * 1024 * 1024)
     assert post_form(logged_in, "/stories/s/comments", {"body": big}).status_code == 413
     assert logged_in.post("/comments/notanumber/vote").status_code == 404
+
+
+def test_nul_bytes_in_forms_are_refused_with_nothing_stored(logged_in):
+    from sqlalchemy import func, select
+
+    from forum.extensions import db
+    from forum.models import Comment
+    from tests.factories import make_story
+
+    story = make_story()
+    response = post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "nul \x00 inside"})
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0

@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask forum seed-demo --if-empty
+	$(BIN)/flask forum analyse --all --if-stale
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Create the venv and run the whole test suite (SQLite and PostgreSQL, browser tests in Chromium)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: config from ``FORUM_*`` variables, then ``config`` overrides on top."""
-    from forum import cli, extensions
+    from forum import cli, extensions, jobs
     from forum import config as forum_config
     from forum.web import register_web
 
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
+    jobs.init_app(app)
     register_web(app)
     cli.register(app)
     return app

@@ -18,13 +18,17 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "RATE_LIMITS": True,
     "LOG_JSON": False,
+    "SWEEP_SECONDS": 30,
+    "LABELLER_URL": None,
+    "LABELLER_MODEL": None,
+    "LABELLER_API_KEY": "",
     "LIMIT_LOGIN": "10 per minute; 60 per hour",
     "LIMIT_REGISTER": "5 per minute; 30 per hour",
     "LIMIT_POST": "6 per minute; 100 per hour",
     "LIMIT_VOTE": "120 per minute",
 }
 
-_INT_KEYS = {"EDIT_WINDOW_MINUTES", "MAX_COMMENT_LENGTH", "COMMENTS_PER_PAGE", "TRUSTED_PROXIES"}
+_INT_KEYS = {"EDIT_WINDOW_MINUTES", "MAX_COMMENT_LENGTH", "COMMENTS_PER_PAGE", "TRUSTED_PROXIES", "SWEEP_SECONDS"}
 _BOOL_KEYS = {"RATE_LIMITS", "LOG_JSON"}
 
 

@@ -83,7 +83,7 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         **{f"FORUM_LIMIT_{name}": "100000 per minute" for name in ("LOGIN", "REGISTER", "POST", "VOTE")},
-        "FORUM_WORKER": "sync",
+        "FORUM_WORKER": "manual",
         "FORUM_EMBEDDER": "fake",
         "FORUM_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
     }
@@ -115,6 +115,9 @@ def app(request, tmp_path_factory):
 def session(app):
     """A database session whose work is rolled back after the test (commits become savepoints)."""
     with app.app_context():
+        from forum.jobs import get_queue
+
+        get_queue(app).jobs.clear()
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session

@@ -41,6 +41,9 @@ class Story(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The debate map: when it was last fully computed, and how many comment changes it has not absorbed yet.
+    map_computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    map_changes_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_open(self) -> bool:

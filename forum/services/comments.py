@@ -209,6 +209,36 @@ def _sort_key(sort: str):
     }[sort]
 
 
+def _replies_and_votes(roots: list[Comment], viewer: User | None) -> tuple[dict, dict]:
+    children: dict[int, list[Comment]] = {}
+    if roots:
+        replies = db.session.scalars(
+            select(Comment)
+            .where(Comment.root_id.in_([r.id for r in roots]), Comment.status.in_(("published", "deleted")))
+            .order_by(Comment.created_at, Comment.id)
+        )
+        for reply in replies:
+            children.setdefault(reply.parent_id, []).append(reply)
+    my_votes: dict[int, int] = {}
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        ids = [c.id for c in roots] + [c.id for kids in children.values() for c in kids]
+        if ids:
+            rows = db.session.execute(
+                select(Vote.comment_id, Vote.value).where(Vote.user_id == viewer.id, Vote.comment_id.in_(ids))
+            )
+            my_votes = {cid: value for cid, value in rows}
+    return children, my_votes
+
+
+def single_thread(story: Story, root_id: int, viewer: User | None = None) -> ThreadPage:
+    """One thread of ``story`` (its top-level comment and every reply), for comment links."""
+    root = get_comment(root_id)
+    if root.story_id != story.id or root.parent_id is not None or root.status not in ("published", "deleted"):
+        raise NotFound("There is no such thread on this story.")
+    children, my_votes = _replies_and_votes([root], viewer)
+    return ThreadPage([root], children, 1, 1, 1, "oldest", my_votes)
+
+
 def thread_page(
     story: Story, *, sort: str = "newest", page: int = 1, viewer: User | None = None
 ) -> ThreadPage:
@@ -233,21 +263,5 @@ def thread_page(
             visible_roots.order_by(*_sort_key(sort)).limit(per_page).offset((page - 1) * per_page)
         )
     )
-    children: dict[int, list[Comment]] = {}
-    if roots:
-        replies = db.session.scalars(
-            select(Comment)
-            .where(Comment.root_id.in_([r.id for r in roots]), Comment.status.in_(("published", "deleted")))
-            .order_by(Comment.created_at, Comment.id)
-        )
-        for reply in replies:
-            children.setdefault(reply.parent_id, []).append(reply)
-    my_votes: dict[int, int] = {}
-    if viewer is not None and getattr(viewer, "is_authenticated", False):
-        ids = [c.id for c in roots] + [c.id for kids in children.values() for c in kids]
-        if ids:
-            rows = db.session.execute(
-                select(Vote.comment_id, Vote.value).where(Vote.user_id == viewer.id, Vote.comment_id.in_(ids))
-            )
-            my_votes = {cid: value for cid, value in rows}
+    children, my_votes = _replies_and_votes(roots, viewer)
     return ThreadPage(roots, children, page, pages, total, sort, my_votes)

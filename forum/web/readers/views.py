@@ -57,6 +57,20 @@ def story(slug: str):
     return _render_story(comment_service.get_story(slug))
 
 
+@bp.get("/stories/<slug>/threads/<int:root_id>")
+def thread(slug: str, root_id: int):
+    story = comment_service.get_story(slug)
+    threads = comment_service.single_thread(story, root_id, viewer=current_user)
+    return render_template(
+        "readers/thread.html",
+        story=story,
+        threads=threads,
+        form=CommentForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+        editable=lambda c: comment_service.editable(c, current_user),
+    )
+
+
 @bp.post("/stories/<slug>/comments")
 @login_required
 @limits.post

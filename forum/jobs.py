@@ -1,0 +1,313 @@
+"""Background work: the one bridge between the web app and the worker.
+
+Services announce changes with signals (``forum.services.signals``); this module collects the work they imply
+in the database session and hands it to a queue only after the transaction commits. Three queues:
+
+- ``inprocess`` (default): a daemon thread in the same process, nothing to start;
+- ``rq``: Redis + RQ (when ``FORUM_REDIS_URL`` is set), run by ``flask forum worker`` processes;
+- ``manual``: jobs wait until ``drain()`` runs them (tests).
+
+Whatever a lost job would have done, the periodic sweep does later: comments without embeddings and maps
+that fell behind are found in the database, so nothing depends on a queue message surviving.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+import threading
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Protocol
+
+from flask import Flask, current_app
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event, select
+
+from forum.analysis.embedders import Embedder, make_embedder
+from forum.extensions import db
+from forum.models import Comment, Story
+from forum.services import mapping, signals
+
+log = logging.getLogger("forum.jobs")
+PENDING_KEY = "forum_pending_jobs"
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(name: str) -> Embedder:
+    return make_embedder(name)
+
+
+def get_embedder() -> Embedder:
+    """This process's embedder (loaded once, lazily: only the worker ever loads the model)."""
+    return _embedder_for(current_app.config["FORUM_EMBEDDER"])
+
+
+# --- tasks: each runs in an app context and commits its own work ------------------------------------------
+
+
+def task_embed_and_place(comment_ids: list[int]) -> None:
+    """Embed new or edited comments, place them in their nearest viewpoint, and queue a full map
+    recomputation for stories that have changed enough."""
+    comments = [c for c in (db.session.get(Comment, i) for i in comment_ids) if c is not None]
+    for comment in comments:
+        if comment.status != "published":
+            mapping.unplace_comment(comment.id)
+    live = [c for c in comments if c.status == "published"]
+    mapping.embed_comments(live, get_embedder())
+    mapping.place_comments(live)
+    story_ids = {c.story_id for c in comments}
+    db.session.commit()
+    for story_id in sorted(story_ids):
+        story = db.session.get(Story, story_id)
+        if story is not None and mapping.map_is_stale(story):
+            enqueue("recompute_map", story_id)
+
+
+def task_recompute_map(story_id: int, trigger: str = "auto") -> None:
+    story = db.session.get(Story, story_id)
+    if story is None:
+        return
+    mapping.recompute_map(story, get_embedder(), trigger=trigger)
+    db.session.commit()
+
+
+def task_sweep(limit: int = 500) -> None:
+    """Catch up on whatever a lost job left behind: unembedded comments and stale maps."""
+    embedder = get_embedder()
+    pending = mapping.comments_needing_embedding(embedder.name, limit=limit)
+    if pending:
+        log.info("sweep: embedding %d comments", len(pending))
+        mapping.embed_comments(pending, embedder)
+        mapping.place_comments(pending)
+        db.session.commit()
+    for story in db.session.scalars(select(Story)):
+        if mapping.map_is_stale(story):
+            mapping.recompute_map(story, embedder, trigger="sweep")
+            db.session.commit()
+
+
+TASKS: dict[str, Callable[..., None]] = {
+    "embed_and_place": task_embed_and_place,
+    "recompute_map": task_recompute_map,
+    "sweep": task_sweep,
+}
+
+
+def run_task(name: str, *args) -> None:
+    """Run one task in the current app context, rolling back on failure (the error propagates)."""
+    try:
+        TASKS[name](*args)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- queues ----------------------------------------------------------------------------------------------
+
+
+class JobQueue(Protocol):
+    def enqueue(self, name: str, *args) -> None: ...
+
+
+class ManualQueue:
+    """Holds jobs until :func:`drain` runs them (tests, scripts)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple]] = []
+
+    def enqueue(self, name: str, *args) -> None:
+        self.jobs.append((name, args))
+
+
+class InProcessQueue:
+    """A daemon thread in this process runs jobs, plus a sweep every ``sweep_seconds``."""
+
+    def __init__(self, app: Flask, sweep_seconds: float) -> None:
+        self.app = app
+        self.sweep_seconds = sweep_seconds
+        self._queue: stdlib_queue.Queue[tuple[str, tuple]] = stdlib_queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.idle = threading.Event()
+
+    def enqueue(self, name: str, *args) -> None:
+        self.start()
+        self.idle.clear()
+        self._queue.put((name, args))
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="forum-worker", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        next_sweep = time.monotonic()
+        while True:
+            timeout = max(0.0, next_sweep - time.monotonic())
+            try:
+                name, args = self._queue.get(timeout=timeout)
+            except stdlib_queue.Empty:
+                name, args = "sweep", ()
+                next_sweep = time.monotonic() + self.sweep_seconds
+            with self.app.app_context():
+                try:
+                    run_task(name, *args)
+                except Exception:
+                    log.exception("job %s%r failed; the sweep will retry its work", name, args)
+            if self._queue.empty():
+                self.idle.set()
+
+
+class RQQueue:
+    """Redis-backed queue (RQ); ``flask forum worker`` processes run the jobs with retries."""
+
+    def __init__(self, redis_url: str, name: str = "forum") -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(name, connection=self.connection)
+
+    def enqueue(self, name: str, *args) -> None:
+        from rq import Retry
+
+        self.queue.enqueue(
+            "forum.jobs.execute_in_worker",
+            name,
+            *args,
+            retry=Retry(max=3, interval=[2, 10, 30]),
+            job_timeout=900,
+        )
+
+
+_WORKER_APP: Flask | None = None
+
+
+def execute_in_worker(name: str, *args) -> None:
+    """Entry point of RQ jobs: runs the task in the worker process's app (set by ``flask forum worker``)."""
+    if _WORKER_APP is None:
+        raise RuntimeError("no worker app: run jobs with `flask forum worker`")
+    with _WORKER_APP.app_context():
+        run_task(name, *args)
+
+
+def make_queue(app: Flask) -> JobQueue:
+    kind = app.config["FORUM_WORKER"]
+    if app.config.get("FORUM_REDIS_URL") and kind == "inprocess":
+        kind = "rq"
+    if kind == "rq":
+        return RQQueue(app.config["FORUM_REDIS_URL"])
+    if kind == "manual":
+        return ManualQueue()
+    if kind == "inprocess":
+        return InProcessQueue(app, float(app.config["FORUM_SWEEP_SECONDS"]))
+    raise ValueError(f"unknown FORUM_WORKER {kind!r}: use inprocess, rq or manual")
+
+
+def get_queue(app: Flask | None = None) -> JobQueue:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["forum_queue"]
+
+
+def enqueue(name: str, *args) -> None:
+    """Hand a job to the queue now (use only outside a transaction; services go through signals)."""
+    try:
+        get_queue().enqueue(name, *args)
+    except Exception:  # the queue is down: the periodic sweep will find the work in the database
+        log.warning("could not enqueue %s%r; the sweep will pick it up", name, args, exc_info=True)
+
+
+def drain(app: Flask | None = None, max_jobs: int = 1000) -> int:
+    """Run every job a :class:`ManualQueue` holds (and those they enqueue). Returns how many ran."""
+    q = get_queue(app)
+    assert isinstance(q, ManualQueue), "drain() is for the manual queue"
+    ran = 0
+    while q.jobs and ran < max_jobs:
+        name, args = q.jobs.pop(0)
+        run_task(name, *args)
+        ran += 1
+    return ran
+
+
+# --- after-commit wiring -----------------------------------------------------------------------------------
+
+
+def _remember(job: tuple) -> None:
+    pending = db.session().info.setdefault(PENDING_KEY, [])
+    if job not in pending:
+        pending.append(job)
+
+
+def _on_comment_changed(comment: Comment, action: str = "posted", **_) -> None:
+    _remember(("embed_and_place", comment.id))
+
+
+def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT was released: the real commit comes later
+        return
+    jobs = session.info.pop(PENDING_KEY, [])
+    if not jobs:
+        return
+    ids = [job[1] for job in jobs if job[0] == "embed_and_place"]
+    if ids:
+        enqueue("embed_and_place", ids)
+
+
+def _after_rollback(session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(PENDING_KEY, None)
+
+
+_wired = False
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its queue and connect the signal and session hooks (once per process)."""
+    global _wired
+    app.extensions["forum_queue"] = make_queue(app)
+    if not _wired:
+        signals.comment_changed.connect(_on_comment_changed, weak=False)
+        event.listen(FlaskSession, "after_commit", _after_commit)
+        event.listen(FlaskSession, "after_rollback", _after_rollback)
+        _wired = True
+    if isinstance(app.extensions["forum_queue"], InProcessQueue):
+        app.before_request(_start_inprocess_worker_once)
+
+
+def _start_inprocess_worker_once() -> None:
+    q = current_app.extensions["forum_queue"]
+    if isinstance(q, InProcessQueue):
+        q.start()
+
+
+def run_worker(*, burst: bool = False) -> None:
+    """The body of ``flask forum worker``: an RQ worker that keeps the model warm (no fork per job), plus a
+    thread that queues the sweep every ``FORUM_SWEEP_SECONDS``."""
+    global _WORKER_APP
+    from rq import SimpleWorker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    q = get_queue(app)
+    if not isinstance(q, RQQueue):
+        raise RuntimeError(
+            "`flask forum worker` needs FORUM_REDIS_URL (the in-process worker needs no command)"
+        )
+    _WORKER_APP = app
+    get_embedder()
+    if burst:
+        q.enqueue("sweep")
+    else:
+
+        def sweeper() -> None:
+            while True:
+                try:
+                    q.enqueue("sweep")
+                except Exception:
+                    log.warning("could not queue the sweep", exc_info=True)
+                time.sleep(float(app.config["FORUM_SWEEP_SECONDS"]))
+
+        threading.Thread(target=sweeper, name="forum-sweeper", daemon=True).start()
+    SimpleWorker([q.queue], connection=q.connection).work(burst=burst, with_scheduler=not burst)

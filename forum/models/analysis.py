@@ -1,0 +1,110 @@
+"""What the analysis stores: comment embeddings, map runs, viewpoints and their members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models._types import utcnow
+
+
+class CommentEmbedding(db.Model):
+    """A comment's sentence embedding, computed once per (model, text) and kept with the model's name."""
+
+    __tablename__ = "comment_embedding"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    model_name: Mapped[str] = mapped_column(String(100))
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.frombuffer(self.vector, dtype=np.float32)
+
+
+class MapRun(db.Model):
+    """One full recomputation of a story's debate map, with what changed."""
+
+    __tablename__ = "map_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="done")
+    trigger: Mapped[str] = mapped_column(String(20), default="auto")
+    n_comments: Mapped[int] = mapped_column(Integer, default=0)
+    n_viewpoints: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Viewpoint(db.Model):
+    """A group of comments making the same argument. Keeps its id across recomputations while its members
+    still match (so links and editors' edits survive); ``active`` is False once a recomputation drops it."""
+
+    __tablename__ = "viewpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("map_run.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    headline: Mapped[str] = mapped_column(Text)
+    headline_comment_id: Mapped[int | None] = mapped_column(Integer)
+    side: Mapped[int] = mapped_column(SmallInteger, default=0)
+    share: Mapped[float] = mapped_column(Float, default=0.0)
+    n_members: Mapped[int] = mapped_column(Integer, default=0)
+    n_authors: Mapped[int] = mapped_column(Integer, default=0)
+    key_phrases: Mapped[list] = mapped_column(JSON, default=list)
+    quote_ids: Mapped[list] = mapped_column(JSON, default=list)
+    x: Mapped[float | None] = mapped_column(Float)
+    y: Mapped[float | None] = mapped_column(Float)
+    radius: Mapped[float | None] = mapped_column(Float)
+    centroid: Mapped[bytes | None] = mapped_column(LargeBinary)
+    is_other: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    members: Mapped[list[ViewpointMember]] = relationship(back_populates="viewpoint", passive_deletes=True)
+
+    @property
+    def centroid_array(self) -> np.ndarray | None:
+        return None if self.centroid is None else np.frombuffer(self.centroid, dtype=np.float32)
+
+    @property
+    def side_name(self) -> str:
+        return {1: "agree", -1: "disagree"}.get(self.side, "mixed")
+
+
+class ViewpointMember(db.Model):
+    """A comment's place on the map: one viewpoint per comment. ``source`` says who put it there: the full
+    clustering ("map"), the quick nearest-viewpoint placement of a new comment ("nearest") or an editor."""
+
+    __tablename__ = "viewpoint_member"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
+    viewpoint_id: Mapped[int] = mapped_column(ForeignKey("viewpoint.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(10), default="map")
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    viewpoint: Mapped[Viewpoint] = relationship(back_populates="members")

@@ -1,0 +1,269 @@
+"""The debate map on the database side: embedding comments, placing new ones, recomputing and reading maps.
+
+The numeric work lives in ``forum.analysis`` (pure); this module loads what it needs, calls it, and writes the
+results back. Functions flush and never commit: the job or command that calls them owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+
+from forum.analysis.embedders import Embedder
+from forum.analysis.identity import match_viewpoints
+from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, build_map
+from forum.extensions import db
+from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
+from forum.sanitize import plain_text
+
+SIDE_VALUES = {"agree": 1, "disagree": -1}
+MIN_COMMENTS_FOR_MAP = 5
+NEAREST_MIN_SIMILARITY = 0.35
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _mappable(story_id: int | None = None):
+    query = select(Comment).where(Comment.status == "published")
+    return query.where(Comment.story_id == story_id) if story_id is not None else query
+
+
+def comments_needing_embedding(embedder_name: str, story_id: int | None = None, limit: int | None = None):
+    """Published comments with no embedding from this model, or one of an older text (edited since)."""
+    query = (
+        _mappable(story_id)
+        .outerjoin(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where((CommentEmbedding.comment_id.is_(None)) | (CommentEmbedding.model_name != embedder_name))
+        .order_by(Comment.id)
+    )
+    stale = list(db.session.scalars(query.limit(limit) if limit else query))
+    edited = db.session.scalars(
+        _mappable(story_id)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(Comment.edited_at.is_not(None), CommentEmbedding.created_at < Comment.edited_at)
+    )
+    return stale + [c for c in edited if c not in stale]
+
+
+def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: int = 64) -> int:
+    """Store embeddings for ``comments`` whose text has none yet; unchanged texts are never re-encoded
+    (an identical text already embedded by the same model is reused). Returns how many were encoded."""
+    todo: dict[str, list[Comment]] = {}
+    for comment in comments:
+        text = plain_text(comment.body)
+        existing = db.session.get(CommentEmbedding, comment.id)
+        h = text_hash(text)
+        if existing is not None and existing.text_hash == h and existing.model_name == embedder.name:
+            continue
+        todo.setdefault(h, []).append(comment)
+    if not todo:
+        return 0
+    known = {
+        row.text_hash: row
+        for row in db.session.scalars(
+            select(CommentEmbedding).where(
+                CommentEmbedding.text_hash.in_(list(todo)), CommentEmbedding.model_name == embedder.name
+            )
+        )
+    }
+    missing = [h for h in todo if h not in known]
+    vectors: dict[str, bytes] = {h: known[h].vector for h in todo if h in known}
+    if missing:
+        texts = [plain_text(todo[h][0].body) for h in missing]
+        encoded = embedder.encode(texts, batch_size=batch_size).astype(np.float32)
+        vectors.update({h: encoded[i].tobytes() for i, h in enumerate(missing)})
+    for h, group in todo.items():
+        for comment in group:
+            row = db.session.get(CommentEmbedding, comment.id) or CommentEmbedding(comment_id=comment.id)
+            row.story_id = comment.story_id
+            row.model_name = embedder.name
+            row.text_hash = h
+            row.dim = len(vectors[h]) // 4
+            row.vector = vectors[h]
+            row.created_at = datetime.now(UTC)
+            db.session.add(row)
+    db.session.flush()
+    return len(missing)
+
+
+def place_comments(comments: Iterable[Comment]) -> int:
+    """Put new comments in their nearest viewpoint at once (the full map catches up later). Returns how many
+    were placed; every comment handled counts towards the story's pending changes."""
+    placed = 0
+    by_story: dict[int, list[Comment]] = {}
+    for comment in comments:
+        by_story.setdefault(comment.story_id, []).append(comment)
+    for story_id, group in by_story.items():
+        viewpoints = list(
+            db.session.scalars(
+                select(Viewpoint).where(
+                    Viewpoint.story_id == story_id, Viewpoint.active.is_(True), Viewpoint.is_other.is_(False)
+                )
+            )
+        )
+        other = db.session.scalar(
+            select(Viewpoint).where(
+                Viewpoint.story_id == story_id, Viewpoint.active.is_(True), Viewpoint.is_other.is_(True)
+            )
+        )
+        centroids = np.stack([v.centroid_array for v in viewpoints]) if viewpoints else np.zeros((0, 0))
+        for comment in group:
+            emb = db.session.get(CommentEmbedding, comment.id)
+            if emb is None or comment.status != "published" or not viewpoints:
+                continue
+            index = assign_new(emb.array, centroids, NEAREST_MIN_SIMILARITY)
+            target = viewpoints[index] if index >= 0 else other
+            if target is None:
+                continue
+            member = db.session.get(ViewpointMember, comment.id)
+            if member is None:
+                member = ViewpointMember(comment_id=comment.id, story_id=story_id)
+                target.n_members += 1
+            elif member.viewpoint_id != target.id:
+                member.viewpoint.n_members -= 1
+                target.n_members += 1
+            member.viewpoint = target
+            member.source = "nearest"
+            db.session.add(member)
+            placed += 1
+        db.session.execute(
+            update(Story)
+            .where(Story.id == story_id)
+            .values(map_changes_pending=Story.map_changes_pending + len(group))
+        )
+    db.session.flush()
+    return placed
+
+
+def unplace_comment(comment_id: int) -> None:
+    """Take a deleted or rejected comment off the map."""
+    member = db.session.get(ViewpointMember, comment_id)
+    if member is not None:
+        member.viewpoint.n_members = max(0, member.viewpoint.n_members - 1)
+        db.session.delete(member)
+        db.session.flush()
+
+
+def map_is_stale(story: Story) -> bool:
+    """Whether enough has changed since the last full computation to recompute the map."""
+    total = db.session.scalar(select(func.count()).select_from(_mappable(story.id).subquery())) or 0
+    if total < MIN_COMMENTS_FOR_MAP:
+        return False
+    if story.map_computed_at is None:
+        return True
+    return story.map_changes_pending >= max(3, total // 10)
+
+
+def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", progress=None) -> MapRun:
+    """Embed what is missing, recompute the story's viewpoints and keep their identities where the members
+    still match. ``progress(stage: str)`` is called between stages."""
+    started = time.perf_counter()
+    _progress = progress or (lambda stage: None)
+    _progress("embedding")
+    embed_comments(comments_needing_embedding(embedder.name, story.id), embedder)
+    _progress("loading")
+    rows = db.session.execute(
+        select(Comment.id, Comment.body, Comment.side, Comment.author_id, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(Comment.story_id == story.id, Comment.status == "published")
+        .order_by(Comment.id)
+    ).all()
+    _progress("clustering")
+    if rows:
+        X = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        result = build_map(
+            [plain_text(r.body) for r in rows],
+            X,
+            sides=[SIDE_VALUES.get(r.side, 0) for r in rows],
+            authors=[r.author_id for r in rows],
+            comment_ids=[r.id for r in rows],
+        )
+    else:
+        result = DebateMap(viewpoints=[], labels=np.zeros(0, dtype=np.int64), other=None)
+    _progress("saving")
+    run = MapRun(
+        story_id=story.id, trigger=trigger, n_comments=len(rows), n_viewpoints=len(result.viewpoints)
+    )
+    db.session.add(run)
+    db.session.flush()
+    run.changes = _store(story, result, run)
+    run.seconds = round(time.perf_counter() - started, 3)
+    story.map_computed_at = datetime.now(UTC)
+    story.map_changes_pending = 0
+    db.session.flush()
+    return run
+
+
+def _store(story: Story, result: DebateMap, run: MapRun) -> dict:
+    """Write the computed viewpoints, matching them to the story's current ones by membership."""
+    old = list(db.session.scalars(select(Viewpoint).where(Viewpoint.story_id == story.id, Viewpoint.active)))
+    old_members: dict[int, set[int]] = {v.id: set() for v in old}
+    for comment_id, viewpoint_id in db.session.execute(
+        select(ViewpointMember.comment_id, ViewpointMember.viewpoint_id).where(
+            ViewpointMember.story_id == story.id
+        )
+    ):
+        old_members.setdefault(viewpoint_id, set()).add(comment_id)
+    by_id = {v.id: v for v in old}
+    new_groups = result.viewpoints + ([result.other] if result.other else [])
+    real_old = {
+        vid: members for vid, members in old_members.items() if vid in by_id and not by_id[vid].is_other
+    }
+    match = match_viewpoints(real_old, [set(g.member_ids) for g in result.viewpoints])
+    mapping = list(match.mapping) + ([None] if result.other else [])
+    if result.other:
+        previous_other = next((v for v in old if v.is_other), None)
+        mapping[-1] = previous_other.id if previous_other else None
+    db.session.execute(delete(ViewpointMember).where(ViewpointMember.story_id == story.id))
+    kept: set[int] = set()
+    now = datetime.now(UTC)
+    for position, (group, old_id) in enumerate(zip(new_groups, mapping, strict=True)):
+        viewpoint = by_id.get(old_id) if old_id is not None else None
+        if viewpoint is None:
+            viewpoint = Viewpoint(story_id=story.id, created_at=now)
+            db.session.add(viewpoint)
+        _fill(viewpoint, group, position, run, now)
+        db.session.flush()
+        kept.add(viewpoint.id)
+        db.session.add_all(
+            ViewpointMember(comment_id=cid, viewpoint_id=viewpoint.id, story_id=story.id, source="map")
+            for cid in group.member_ids
+        )
+    for viewpoint in old:
+        if viewpoint.id not in kept:
+            viewpoint.active = False
+    db.session.flush()
+    report = match.report
+    return {
+        "kept": len(report.kept),
+        "new": len(report.new),
+        "gone": len(report.gone),
+        "moved": report.moved,
+        "added": report.added,
+        "removed": report.removed,
+    }
+
+
+def _fill(viewpoint: Viewpoint, group: ViewpointSummary, position: int, run: MapRun, now: datetime) -> None:
+    viewpoint.run_id = run.id
+    viewpoint.position = position
+    viewpoint.headline = group.headline
+    viewpoint.headline_comment_id = group.headline_id
+    viewpoint.side = int(group.side)
+    viewpoint.share = float(group.share)
+    viewpoint.n_members = int(group.n_members)
+    viewpoint.n_authors = int(group.n_authors)
+    viewpoint.key_phrases = list(group.key_phrases)
+    viewpoint.quote_ids = [int(q) for q in group.quote_ids]
+    viewpoint.x, viewpoint.y, viewpoint.radius = group.x, group.y, group.radius
+    viewpoint.centroid = np.asarray(group.centroid, dtype=np.float32).tobytes()
+    viewpoint.is_other = group.is_other
+    viewpoint.active = True
+    viewpoint.updated_at = now

@@ -1,0 +1,3 @@
+from forum.web.maps.views import bp
+
+__all__ = ["bp"]

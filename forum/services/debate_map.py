@@ -130,3 +130,8 @@ def viewpoint_members(viewpoint: Viewpoint) -> list[Comment]:
 def comment_viewpoint(comment_id: int) -> Viewpoint | None:
     member = db.session.get(ViewpointMember, comment_id)
     return member.viewpoint if member is not None and member.viewpoint.active else None
+
+
+def published_map(story: Story) -> MapView:
+    """The map readers and the widget see. Until editors publish maps (the editor workspace), the live map."""
+    return read_map(story)

@@ -3,6 +3,7 @@
 For each conversation folder with ``participants-votes.csv``: read it, compute our groups, and compare them
 with Pol.is's ``group-id`` (participants with at least 7 votes and a group id) by the adjusted Rand index;
 run red-dwarf (``reddwarf.implementations.polis.run_pipeline``) on the same votes and score it the same way.
+``ours`` is the default (k up to 8 when a k > 5 clears the silhouette margin), ``ours-k5`` caps k at 5.
 Each method runs in its own subprocess, so its time and peak memory (peak RSS above the RSS at start of the
 computation, Linux ``VmHWM`` after a reset) are its own. A synthetic row (10k participants x 2k comments x
 500k votes, three planted camps) measures scale.
@@ -90,6 +91,8 @@ def _worker(method: str, source: str) -> dict:
         mod_out = [int(x) for x in d["cids"][d["excluded"]]]
     else:
         from forum.analysis.opinions import compute_opinion_groups
+
+        params = {"max_k": 5} if method == "ours-k5" else {}
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS mark
     rss0 = _rss_kb("VmRSS")
@@ -100,7 +103,9 @@ def _worker(method: str, source: str) -> dict:
         lab = df["cluster_id"].dropna()
         labels = {int(i): int(g) for i, g in lab.items()}
     else:
-        r = compute_opinion_groups(d["p"], d["c"], d["v"], len(d["pids"]), len(d["cids"]), d["excluded"])
+        r = compute_opinion_groups(
+            d["p"], d["c"], d["v"], len(d["pids"]), len(d["cids"]), d["excluded"], **params
+        )
         labels = {int(d["pids"][i]): int(g) for i, g in enumerate(r.participant_group) if g >= 0}
     seconds = time.perf_counter() - t0
     peak = _rss_kb("VmHWM")
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.worker:
         print(json.dumps(_worker(*a.worker)))
         return 0
-    methods = ["ours"] + ([] if a.no_reddwarf else ["reddwarf"])
+    methods = ["ours", "ours-k5"] + ([] if a.no_reddwarf else ["reddwarf"])
     rows = []
     head = f"{'conversation':38} {'n':>5} {'polis k':>7} | " + " | ".join(
         f"{m + ' ARI':>12} {'k':>2} {'s':>6} {'MB':>6}" for m in methods

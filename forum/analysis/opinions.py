@@ -1,17 +1,23 @@
 """Opinion groups from agree/disagree/pass votes, the Pol.is way, without a dense vote matrix.
 
 Votes come in as three parallel arrays (participant index, comment index, value: agree +1, disagree -1,
-pass 0). The pipeline follows Pol.is (see docs): participant filter (min(7, C) votes, topped up to the 15
-most active), column-mean imputation and centring, two principal components, the sparsity-aware
-projection, k-means groups chosen by silhouette, representative statements (pat/rat/pdt/rdt), majority
-and group-informed consensus, comment extremity and next-comment priority.
+pass 0). The pipeline follows the Pol.is math worker (``math/src/polismath/math``): participant filter
+(min(7, C) votes, topped up to the 15 most active), column-mean imputation and centring, two principal
+components, the sparsity-aware projection, then its two-stage clustering: k-means with 100 base clusters
+over the participants, weighted k-means of the base-cluster centres for k = 2..min(5, 2 + n_base / 12),
+k chosen by the silhouette of the base clusters. Both k-means stages start, as Pol.is does on a fresh
+conversation, from the first k distinct points (deterministic) and stop when no centre moves by 0.01
+(base: at most 100 steps, groups: at most 20). Statistics (repness, consensus, group-informed consensus,
+priorities) live in :mod:`forum.analysis.opinion_stats` and are re-exported here.
 
 Memory: after mean imputation and centring, a missing cell is exactly 0, so the centred matrix is as
 sparse as the votes (value - column mean at voted cells). PCA is a truncated SVD of that sparse matrix,
 and every count is a sparse product, so nothing of size participants x comments is ever dense.
-Differences from Pol.is: groups are chosen over k = 2..max_k (default 8) by a participant-weighted
-silhouette on the base clusters, groups smaller than ``min_group_size`` are merged into the nearest
-group, there is no k smoothing across updates, and everything is seeded.
+Differences from Pol.is: more than 5 groups are allowed (up to ``max_k``) when such a k beats the best
+k <= 5 by a silhouette margin of ``k_margin``; groups smaller than ``min_group_size`` are merged into the
+nearest group; there is no incremental state (Pol.is restarts each update from the previous update's
+clusters and changes k only after a new k wins 4 updates in a row), so groups depend on the final votes
+only.
 """
 
 from __future__ import annotations
@@ -23,35 +29,26 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
-Z90 = 1.2816  # one-sided 90% z threshold used by Pol.is
-AGREE, DISAGREE, PASS = 1, -1, 0
+from forum.analysis.opinion_stats import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    Z90,
+    CommentStats,
+    ConsensusStatement,
+    RepStatement,
+    choose_next_comment,
+    comment_statistics,
+    consensus,
+    next_comment_priorities,
+)
 
-
-@dataclass
-class RepStatement:
-    """A comment that represents a group: its members lean ``direction`` on it more than the rest."""
-
-    comment: int
-    direction: str  # "agree" | "disagree"
-    p: float  # smoothed share of the group voting that way, (n + 1) / (n_s + 2)
-    ratio: float  # p divided by the same share among all other groups' members
-    p_test: float  # pat / pdt: one-sample z against 1/2
-    ratio_test: float  # rat / rdt: two-proportion z, group versus rest
-    n_success: int
-    n_trials: int
-    best_agree: bool = False
-
-
-@dataclass
-class ConsensusStatement:
-    """A comment most participants agree (or disagree) with."""
-
-    comment: int
-    direction: str
-    p: float
-    p_test: float
-    n_success: int
-    n_trials: int
+__all__ = [
+    "AGREE", "DISAGREE", "PASS", "Z90", "CommentStats", "ConsensusStatement", "GroupReaction", "OpinionGroup",
+    "OpinionGroups", "OpinionResult", "RepStatement", "choose_next_comment", "compute_opinion_groups",
+    "next_comment_priorities",
+]  # fmt: skip
+POLIS_MAX_K = 5
 
 
 @dataclass
@@ -74,29 +71,6 @@ class GroupReaction:
     agree: float
     disagree: float
     passed: float
-
-
-@dataclass
-class CommentStats:
-    """Per-comment statistics; ``group_*`` arrays have shape (k, n_comments)."""
-
-    agree: np.ndarray
-    disagree: np.ndarray
-    passes: np.ndarray
-    seen: np.ndarray
-    group_agree: np.ndarray
-    group_disagree: np.ndarray
-    group_seen: np.ndarray
-    gic: np.ndarray  # group-informed consensus, prod_g (A_g + 1) / (S_g + 2)
-    gic_disagree: np.ndarray
-    extremity: np.ndarray  # Pol.is comment "divisiveness": length of an agree-only voter's projection
-    divisiveness: np.ndarray  # largest gap between two groups' smoothed agree rates
-    components: np.ndarray  # (n_comments, 2) principal-component loadings, 0 for excluded comments
-    active: np.ndarray  # bool: in the geometry (not excluded)
-
-    @property
-    def group_passes(self) -> np.ndarray:
-        return self.group_seen - self.group_agree - self.group_disagree
 
 
 @dataclass
@@ -133,51 +107,13 @@ class OpinionResult:
         return np.where(cs.active, pr, 0.0)
 
 
-def next_comment_priorities(
-    agree: np.ndarray,
-    disagree: np.ndarray,
-    seen: np.ndarray,
-    extremity: np.ndarray,
-    meta: np.ndarray | None = None,
-) -> np.ndarray:
-    """Pol.is priority from vote totals (A, D, S) and extremity E; meta comments get the fixed 7**2.
-
-    importance = (1 - (P + 1) / (S + 2)) * (E + 1) * (A + 1) / (S + 2), P = S - A - D;
-    priority = (importance * (1 + 8 * 2 ** (-S / 5))) ** 2, so new comments bubble up.
-    """
-    a, d, s = (np.asarray(x, dtype=np.float64) for x in (agree, disagree, seen))
-    e = np.nan_to_num(np.asarray(extremity, dtype=np.float64))
-    importance = (1 - (s - a - d + 1) / (s + 2)) * (e + 1) * (a + 1) / (s + 2)
-    pr = (importance * (1 + 8 * 2.0 ** (-s / 5))) ** 2
-    if meta is not None:
-        pr = np.where(np.asarray(meta, dtype=bool), 49.0, pr)
-    return pr
-
-
-def choose_next_comment(
-    priorities: np.ndarray, voted_mask: np.ndarray, own_mask: np.ndarray, rng: np.random.Generator
-) -> int | None:
-    """Draw a comment the voter has neither voted on nor written, with probability ~ priority.
-
-    Returns None when no comment is left. Zero or non-finite priorities are never drawn unless every
-    remaining comment has one, in which case the draw is uniform over them.
-    """
-    pr = np.asarray(priorities, dtype=np.float64)
-    open_ = ~np.asarray(voted_mask, dtype=bool) & ~np.asarray(own_mask, dtype=bool)
-    cand = np.flatnonzero(open_)
-    if cand.size == 0:
-        return None
-    w = np.where(np.isfinite(pr[cand]) & (pr[cand] > 0), pr[cand], 0.0)
-    if w.sum() <= 0:
-        return int(rng.choice(cand))
-    return int(rng.choice(cand, p=w / w.sum()))
-
-
 class OpinionGroups:
     """Estimator: ``OpinionGroups(...).fit(participant_idx, comment_idx, value, ...).result_``.
 
-    Parameters follow Pol.is defaults; ``max_k`` lifts its cap of 5 groups, ``min_group_size`` forbids
-    groups of one or two people, ``random_state`` seeds SVD and k-means so results are reproducible.
+    Parameters follow Pol.is defaults (``base_k``, ``base_iters``, ``group_iters``, k up to 5).
+    ``max_k`` lets k go past 5, but only when that k's silhouette beats the best k <= 5 by ``k_margin``
+    (``max_k=5`` is Pol.is's cap); ``min_group_size`` forbids groups of one or two people;
+    ``random_state`` seeds the SVD start vector (the k-means starts are deterministic).
     """
 
     def __init__(
@@ -190,6 +126,9 @@ class OpinionGroups:
         pick_max: int = 5,
         scale_prior: float | None = None,
         random_state: int = 0,
+        k_margin: float = 0.03,
+        base_iters: int = 100,
+        group_iters: int = 20,
     ) -> None:
         self.min_votes = min_votes
         self.greedy_n = greedy_n
@@ -199,6 +138,9 @@ class OpinionGroups:
         self.pick_max = pick_max
         self.scale_prior = scale_prior
         self.random_state = random_state
+        self.k_margin = k_margin
+        self.base_iters = base_iters
+        self.group_iters = group_iters
 
     def fit(
         self,
@@ -229,6 +171,7 @@ class OpinionGroups:
             prior = float(np.count_nonzero(np.bincount(c[~geo], minlength=n_comments)))
         positions, components, extremity = _geometry(votes, n_active_votes, prior, self.random_state)
         labels = np.full(n_participants, -1, dtype=np.int64)
+        self.silhouettes_: dict[int, float] = {}
         if clustered.size:
             labels[clustered] = self._cluster(positions[clustered])
         k = int(labels.max()) + 1
@@ -249,34 +192,33 @@ class OpinionGroups:
         return chosen
 
     def _cluster(self, x: np.ndarray) -> np.ndarray:
-        """Base k-means (k=base_k), then weighted k-means on base centres for k = 2..max_k."""
+        """Base k-means (k=base_k) on participants, then weighted k-means of the base centres."""
         n = x.shape[0]
         if n < 2 * self.min_group_size:
             return np.zeros(n, dtype=np.int64)
-        rng = np.random.default_rng(self.random_state)
-        uniq, inverse, counts = np.unique(x, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
-        if len(uniq) > self.base_k:
-            centres, lab = _kmeans(uniq, self.base_k, counts.astype(np.float64), rng, n_init=1)
-            base_of = lab[inverse]
-        else:
-            centres, base_of = uniq, inverse
+        centres, base_of = polis_kmeans(x, np.ones(n), self.base_k, self.base_iters)
         weights = np.bincount(base_of, minlength=len(centres)).astype(np.float64)
-        keep = weights > 0
-        remap = np.cumsum(keep) - 1
-        centres, weights, base_of = centres[keep], weights[keep], remap[base_of]
-        dist = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
-        max_k = min(self.max_k, len(centres) - 1, n // self.min_group_size)
-        best, best_score = np.zeros(len(centres), dtype=np.int64), -np.inf
-        for k in range(2, max_k + 1):
-            _, lab = _kmeans(centres, k, weights, rng, n_init=10)
+        scores, labels = {}, {}
+        self.silhouettes_ = scores  # k -> mean silhouette of the base clusters, for inspection
+        rng = np.random.default_rng(self.random_state)
+        for k in range(2, self._k_limit(len(centres), n) + 1):
+            if k <= POLIS_MAX_K:  # as Pol.is: one run from the first k distinct base centres
+                _, lab = polis_kmeans(centres, weights, k, self.group_iters)
+            else:  # no Pol.is reference past 5: the best of several starts
+                lab = best_of_restarts(centres, weights, k, self.base_iters, 10, rng)
             lab = _merge_small(lab, centres, weights, self.min_group_size)
-            if lab.max() < 1:
+            if lab.max() < 1 or lab.max() + 1 in labels:
                 continue
-            score = _weighted_silhouette(dist, lab, weights)
-            if score > best_score + 1e-9:
-                best, best_score = lab, score
-        return _relabel_by_size(best[base_of])
+            labels[lab.max() + 1] = lab
+            scores[lab.max() + 1] = base_silhouette(centres, lab)
+        if not labels:
+            return np.zeros(n, dtype=np.int64)
+        k = choose_k(scores, self.k_margin)
+        return _relabel_by_size(labels[k][base_of])
+
+    def _k_limit(self, n_base: int, n: int) -> int:
+        """Pol.is's max-k rule min(5, 2 + n_base // 12), with ``max_k`` in place of 5."""
+        return min(self.max_k, 2 + n_base // 12, n_base - 1, n // self.min_group_size)
 
 
 def compute_opinion_groups(
@@ -287,7 +229,7 @@ def compute_opinion_groups(
     n_comments: int,
     excluded_comments: np.ndarray | None = None,
     excluded_participants: np.ndarray | None = None,
-    **params: int,
+    **params: float | None,
 ) -> OpinionResult:
     """Functional wrapper around :class:`OpinionGroups`; ``params`` go to its constructor."""
     est = OpinionGroups(**params)
@@ -366,32 +308,79 @@ def _geometry(votes: sp.csr_matrix, n_votes: np.ndarray, prior: float, seed: int
     return positions, components, extremity
 
 
-def _kmeans(
-    x: np.ndarray, k: int, w: np.ndarray, rng: np.random.Generator, n_init: int, iters: int = 100
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted Lloyd k-means with k-means++ starts; numpy only (no thread pools for tiny inputs)."""
-    best, best_inertia = (x[:k].copy(), np.zeros(len(x), dtype=np.int64)), np.inf
-    sq = (x**2).sum(1)
-    for _ in range(n_init):
-        cent = x[[rng.choice(len(x), p=w / w.sum())]]
-        d2 = ((x - cent[0]) ** 2).sum(1)
-        while len(cent) < k and (w * d2).sum() > 0:
-            nxt = x[rng.choice(len(x), p=w * d2 / (w * d2).sum())]
-            cent = np.vstack([cent, nxt])
-            d2 = np.minimum(d2, ((x - nxt) ** 2).sum(1))
-        for _ in range(iters):
-            dist = sq[:, None] - 2 * x @ cent.T + (cent**2).sum(1)[None, :]
-            lab = dist.argmin(1)
-            mass = np.bincount(lab, weights=w, minlength=len(cent))
-            sums = np.stack([np.bincount(lab, weights=w * x[:, j], minlength=len(cent)) for j in range(2)], 1)
-            new = np.where(mass[:, None] > 0, sums / np.maximum(mass, 1e-12)[:, None], cent)
-            if np.abs(new - cent).max() < 1e-10:
-                break
-            cent = new
-        inertia = float((w * np.maximum(dist[np.arange(len(x)), lab], 0)).sum())
-        if inertia < best_inertia - 1e-12:
-            best, best_inertia = (cent, np.unique(lab, return_inverse=True)[1].ravel()), inertia
+def choose_k(scores: dict[int, float], margin: float) -> int:
+    """Best silhouette among k <= 5 (Pol.is's range; the smaller k on ties); the best k > 5 replaces it
+    only when its silhouette is higher by more than ``margin``."""
+    low = {k: v for k, v in scores.items() if k <= POLIS_MAX_K} or scores
+    best = min(low, key=lambda k: (-low[k], k))
+    high = {k: v for k, v in scores.items() if k > POLIS_MAX_K}
+    if high:
+        top = min(high, key=lambda k: (-high[k], k))
+        if high[top] > scores[best] + margin:
+            return top
     return best
+
+
+def polis_kmeans(
+    x: np.ndarray, w: np.ndarray, k: int, max_iters: int, tol: float = 0.01, init: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted k-means as Pol.is runs it on a fresh conversation (``clusters.clj``).
+
+    Starts from the first ``k`` distinct points in input order; each step assigns every point to its
+    nearest centre, drops clusters left empty and moves centres to their members' weighted mean; stops
+    when no centre moved by ``tol`` or after ``max_iters`` + 1 steps. Returns (centres, labels), labels
+    being the assignment of the last step (the members Pol.is keeps), numbered 0..n_clusters-1.
+    ``init`` replaces the first-distinct start.
+    """
+    if init is None:
+        _, first = np.unique(x, axis=0, return_index=True)
+        init = x[np.sort(first)[:k]]
+    cent = np.asarray(init, dtype=np.float64)
+    sq = (x**2).sum(1)
+    for _ in range(max_iters + 1):
+        lab = (sq[:, None] - 2 * x @ cent.T + (cent**2).sum(1)[None, :]).argmin(1)
+        mass = np.bincount(lab, weights=w, minlength=len(cent))
+        used = np.flatnonzero(mass > 0)
+        sums = np.stack([np.bincount(lab, weights=w * x[:, j], minlength=len(cent)) for j in range(2)], 1)
+        new = sums[used] / mass[used, None]
+        done = len(used) == len(cent) and bool(np.all(np.linalg.norm(new - cent, axis=1) < tol))
+        remap = np.full(len(cent), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        cent, lab = new, remap[lab]
+        if done:
+            break
+    return cent, lab
+
+
+def best_of_restarts(
+    x: np.ndarray, w: np.ndarray, k: int, max_iters: int, n_init: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Lowest weighted inertia among the Pol.is first-distinct start and ``n_init`` k-means++ starts."""
+    best, best_inertia = None, np.inf
+    for i in range(n_init + 1):
+        init = None if i == 0 else _kmeans_pp(x, w, k, rng)
+        cent, lab = polis_kmeans(x, w, k, max_iters, init=init)
+        cent, lab = polis_kmeans(x, w, len(cent), max_iters, init=cent)  # settle: labels match centres
+        inertia = float((w * ((x - cent[lab]) ** 2).sum(1)).sum())
+        if inertia < best_inertia - 1e-9:
+            best, best_inertia = lab, inertia
+    return best
+
+
+def _kmeans_pp(x: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    cent = x[[rng.choice(len(x), p=w / w.sum())]]
+    d2 = ((x - cent[0]) ** 2).sum(1)
+    while len(cent) < k and (w * d2).sum() > 0:
+        nxt = x[rng.choice(len(x), p=w * d2 / (w * d2).sum())]
+        cent = np.vstack([cent, nxt])
+        d2 = np.minimum(d2, ((x - nxt) ** 2).sum(1))
+    return cent
+
+
+def base_silhouette(centres: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette over base clusters (each counts once, as in Pol.is); singletons score 0."""
+    dist = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
+    return _weighted_silhouette(dist, labels, np.ones(len(labels)))
 
 
 def _merge_small(labels: np.ndarray, centres: np.ndarray, weights: np.ndarray, min_size: int) -> np.ndarray:
@@ -434,95 +423,8 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     return remap[labels]
 
 
-def _prop_test(n_succ: np.ndarray, n: np.ndarray) -> np.ndarray:
-    return 2 * np.sqrt(n + 1) * ((n_succ + 1) / (n + 1) - 0.5)
-
-
-def _two_prop_test(s1: np.ndarray, s2: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    pi1, pi2 = (s1 + 1) / (n1 + 1), (s2 + 1) / (n2 + 1)
-    pihat = (s1 + s2 + 2) / (n1 + n2 + 2)
-    var = pihat * (1 - pihat) * (1 / (n1 + 1) + 1 / (n2 + 1))
-    return np.divide(pi1 - pi2, np.sqrt(np.maximum(var, 0)), out=np.zeros_like(pi1), where=var > 0)
-
-
-def _group_repness(ga: np.ndarray, gd: np.ndarray, gs: np.ndarray, active: np.ndarray, pick: int) -> list:
-    """Representative statements per group (Pol.is tests and ranking, best agree first)."""
-    rest = [t.sum(0, keepdims=True) - t for t in (ga, gd, gs)]
-    pa, pd = (ga + 1) / (gs + 2), (gd + 1) / (gs + 2)
-    pat, pdt = _prop_test(ga, gs), _prop_test(gd, gs)
-    ra, rd = pa / ((rest[0] + 1) / (rest[2] + 2)), pd / ((rest[1] + 1) / (rest[2] + 2))
-    rat, rdt = _two_prop_test(ga, rest[0], gs, rest[2]), _two_prop_test(gd, rest[1], gs, rest[2])
-    out = []
-    for g in range(ga.shape[0]):
-
-        def stmt(c: int, best: bool = False, g: int = g) -> RepStatement:
-            if rat[g, c] > rdt[g, c] or best:
-                vals = ("agree", pa[g, c], ra[g, c], pat[g, c], rat[g, c], ga[g, c])
-            else:
-                vals = ("disagree", pd[g, c], rd[g, c], pdt[g, c], rdt[g, c], gd[g, c])
-            d, p, r, pt, rt, n = vals
-            return RepStatement(
-                int(c), d, float(p), float(r), float(pt), float(rt), int(n), int(gs[g, c]), best
-            )
-
-        voted = active & (ga[g] + gd[g] > 0)
-        agree_ok = voted & (ra[g] > 1) & ((pat[g] > Z90) | (pa[g] > 0.5))
-        best_agree = None
-        if agree_ok.any():
-            m = np.where(agree_ok, ra[g] * rat[g] * pa[g] * pat[g], -np.inf)
-            best_agree = int(m.argmax())
-        ok = active & (((pat[g] > Z90) & (rat[g] > Z90)) | ((pdt[g] > Z90) & (rdt[g] > Z90)))
-        cands = np.flatnonzero(ok)
-        if cands.size == 0:
-            if best_agree is not None:
-                out.append([stmt(best_agree, True)])
-                continue
-            z = np.where(voted, np.maximum(rat[g], rdt[g]), -np.inf)
-            out.append([stmt(int(z.argmax()))] if z.max() > 0 else [])
-            continue
-        sel = [stmt(int(c)) for c in cands if c != best_agree]
-        sel.sort(key=lambda s: (-(s.ratio * s.ratio_test * s.p * s.p_test), s.comment))
-        head = [stmt(best_agree, True)] if best_agree is not None else []
-        chosen = (head + sel)[:pick]
-        out.append(
-            [s for s in chosen if s.direction == "agree"] + [s for s in chosen if s.direction != "agree"]
-        )
-    return out
-
-
-def _consensus(a: np.ndarray, s: np.ndarray, active: np.ndarray, direction: str, pick: int) -> list:
-    p, pt = (a + 1) / (s + 2), _prop_test(a, s)
-    ok = np.flatnonzero(active & (p > 0.5) & (pt > Z90))
-    ok = ok[np.lexsort((ok, -(p[ok] * pt[ok])))][:pick]
-    return [
-        ConsensusStatement(int(c), direction, float(p[c]), float(pt[c]), int(a[c]), int(s[c])) for c in ok
-    ]
-
-
 def _assemble(p, c, v, labels, k, pos, components, extremity, active, pick) -> OpinionResult:
-    n_c = active.size
-    agree = np.bincount(c[v == AGREE], minlength=n_c)
-    disagree = np.bincount(c[v == DISAGREE], minlength=n_c)
-    seen = np.bincount(c, minlength=n_c)
-    g = labels[p]
-    m = g >= 0
-    key = g[m] * n_c + c[m]
-
-    def per_group(sel: np.ndarray) -> np.ndarray:
-        return np.bincount(key[sel], minlength=k * n_c).reshape(k, n_c)
-
-    vm = v[m]
-    ga, gd, gs = per_group(vm == AGREE), per_group(vm == DISAGREE), per_group(np.ones(vm.size, dtype=bool))
-    if k:
-        gic = np.prod((ga + 1) / (gs + 2), axis=0)
-        gic_d = np.prod((gd + 1) / (gs + 2), axis=0)
-    else:
-        gic, gic_d = (agree + 1) / (seen + 2), (disagree + 1) / (seen + 2)
-    rate = (ga + 1) / (gs + 2)
-    divisiveness = rate.max(0) - rate.min(0) if k > 1 else np.zeros(n_c)
-    div = np.flatnonzero(active & (divisiveness >= 0.3))
-    divisive = [int(x) for x in div[np.lexsort((div, -divisiveness[div]))][:pick]]
-    reps = _group_repness(ga, gd, gs, active, pick) if k > 1 else [[] for _ in range(k)]
+    stats, reps, divisive = comment_statistics(p, c, v, labels, k, components, extremity, active, pick)
     groups = []
     for i in range(k):
         members = np.flatnonzero(labels == i)
@@ -530,11 +432,7 @@ def _assemble(p, c, v, labels, k, pos, components, extremity, active, pick) -> O
         groups.append(
             OpinionGroup(i, members, int(members.size), (float(centre[0]), float(centre[1])), reps[i])
         )
-    stats = CommentStats(
-        agree, disagree, seen - agree - disagree, seen, ga, gd, gs, gic, gic_d,
-        np.where(active, extremity, 0.0), np.where(active, divisiveness, 0.0), components, active,
-    )  # fmt: skip
     return OpinionResult(
-        groups, pos, labels, stats, _consensus(agree, seen, active, "agree", pick),
-        _consensus(disagree, seen, active, "disagree", pick), divisive, k,
+        groups, pos, labels, stats, consensus(stats.agree, stats.seen, active, "agree", pick),
+        consensus(stats.disagree, stats.seen, active, "disagree", pick), divisive, k,
     )  # fmt: skip

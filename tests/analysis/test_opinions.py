@@ -11,28 +11,49 @@ from sklearn.metrics import adjusted_rand_score
 
 from forum.analysis.opinions import (
     OpinionGroups,
+    choose_k,
     choose_next_comment,
     compute_opinion_groups,
     next_comment_priorities,
+    polis_kmeans,
 )
 
-POLIS_DIR = Path("/work/shared/data/polis/scoop-hivemind.taxes")
+POLIS_DATA = Path("/work/shared/data/polis")
 
 
-def planted(n_camps: int, per_camp: int = 40, n_comments: int = 30, density: float = 0.7, seed: int = 0):
+def planted(
+    n_camps: int,
+    per_camp: int | tuple[int, ...] = 40,
+    n_comments: int = 30,
+    density: float = 0.7,
+    seed: int = 0,
+):
     """Camps with opposite stances on most comments; comment 0 is agreed by everyone."""
     rng = np.random.default_rng(seed)
     camp = np.repeat(np.arange(n_camps), per_camp)
     stance = rng.choice([-1, 1], size=(n_camps, n_comments))
     stance[:, 0] = 1
     p, c, v = [], [], []
-    for i in range(n_camps * per_camp):
+    for i in range(camp.size):
         for j in range(n_comments):
             if j == 0 or rng.random() < density:
                 r = rng.random()
                 vote = -stance[camp[i], j] if r < 0.08 else (0 if r < 0.12 else stance[camp[i], j])
                 p.append(i), c.append(j), v.append(vote)
-    return np.array(p), np.array(c), np.array(v), n_camps * per_camp, n_comments, camp, stance
+    return np.array(p), np.array(c), np.array(v), camp.size, n_comments, camp, stance
+
+
+def ring(n_camps: int, per_camp: int = 40, n_comments: int = 60, seed: int = 0):
+    """Camps at equal angles on a circle of opinion (two latent axes, so PCA keeps them apart)."""
+    rng = np.random.default_rng(seed)
+    camp = np.repeat(np.arange(n_camps), per_camp)
+    theta = 2 * np.pi * np.arange(n_camps) / n_camps
+    stance = np.sign(np.cos(theta[:, None] - rng.uniform(0, 2 * np.pi, n_comments)[None, :])).astype(int)
+    p, c = np.nonzero(rng.random((camp.size, n_comments)) < 0.8)
+    v = stance[camp[p], c]
+    r = rng.random(p.size)
+    v = np.where(r < 0.05, -v, np.where(r < 0.1, 0, v))
+    return p, c, v, camp.size, n_comments, camp
 
 
 @pytest.mark.parametrize("n_camps", [2, 3])
@@ -44,6 +65,37 @@ def test_planted_camps_are_recovered(n_camps: int) -> None:
     assert all(g.size >= 3 for g in r.groups)
     assert sum(g.size for g in r.groups) == n
     assert np.isfinite(r.positions).all()
+
+
+def test_uneven_two_camps_give_two_groups() -> None:
+    p, c, v, n, m, camp, _ = planted(2, per_camp=(150, 20), seed=1)
+    r = compute_opinion_groups(p, c, v, n, m)
+    assert r.k == 2
+    assert sorted(g.size for g in r.groups) == [20, 150]
+    assert adjusted_rand_score(camp, r.participant_group) == 1.0
+
+
+def test_more_than_five_groups_only_with_a_clear_silhouette_margin() -> None:
+    p, c, v, n, m, camp = ring(6)
+    est = OpinionGroups().fit(p, c, v, n, m)
+    r = est.result_
+    assert r.k == 6 and adjusted_rand_score(camp, r.participant_group) > 0.95
+    best_low = max(s for k, s in est.silhouettes_.items() if k <= 5)
+    assert est.silhouettes_[6] > best_low + est.k_margin
+    assert compute_opinion_groups(p, c, v, n, m, max_k=5).k <= 5  # Pol.is's cap
+    assert compute_opinion_groups(p, c, v, n, m, k_margin=0.5).k <= 5  # margin not cleared
+    assert choose_k({2: 0.50, 3: 0.40, 6: 0.52}, 0.03) == 2
+    assert choose_k({2: 0.50, 3: 0.40, 6: 0.60, 7: 0.55}, 0.03) == 6
+    assert choose_k({2: 0.45, 4: 0.45}, 0.03) == 2  # ties go to the smaller k
+
+
+def test_polis_kmeans_starts_from_the_first_distinct_points() -> None:
+    x = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [0.2, 0.0], [10.2, 0.0], [4.0, 9.0]])
+    cent, lab = polis_kmeans(x, np.ones(len(x)), 2, max_iters=20)
+    assert lab.tolist() == [0, 0, 1, 0, 1, 0]
+    np.testing.assert_allclose(cent[lab[2]], x[lab == lab[2]].mean(0))
+    weighted, _ = polis_kmeans(x[:2] + [[0, 0], [4, 0]], np.array([3.0, 1.0]), 1, max_iters=5)
+    np.testing.assert_allclose(weighted, [[1.0, 0.0]])
 
 
 def test_representative_statements_follow_the_planted_stances() -> None:
@@ -137,6 +189,9 @@ def test_deterministic() -> None:
     p, c, v, n, m, _, _ = planted(3, seed=4)
     a = OpinionGroups(random_state=7).fit(p, c, v, n, m).result_
     b = OpinionGroups(random_state=7).fit(p, c, v, n, m).result_
+    shuffled = np.random.default_rng(1).permutation(p.size)  # vote order does not matter
+    d = OpinionGroups(random_state=7).fit(p[shuffled], c[shuffled], v[shuffled], n, m).result_
+    np.testing.assert_array_equal(a.participant_group, d.participant_group)
     np.testing.assert_array_equal(a.participant_group, b.participant_group)
     np.testing.assert_array_equal(a.positions, b.positions)
     assert [s.comment for g in a.groups for s in g.representative] == [
@@ -158,6 +213,7 @@ def test_large_sparse_input_never_builds_a_dense_matrix() -> None:
     tracemalloc.stop()
     assert peak < 0.5 * n * m * 8, f"peak {peak / 2**20:.0f} MiB suggests a dense float64 matrix"
     assert adjusted_rand_score(camp, r.participant_group) > 0.95
+    assert min(g.size for g in r.groups) >= 3
 
 
 def test_next_comment_priority_and_choice() -> None:
@@ -185,19 +241,24 @@ def test_result_priorities_zero_for_excluded_comments() -> None:
     assert pr[3] == 0 and (np.delete(pr, 3) > 0).all()
 
 
-def test_real_polis_conversation_matches_polis_groups() -> None:
-    if not POLIS_DIR.is_dir():
-        pytest.skip(f"shared Pol.is data not available at {POLIS_DIR}")
+@pytest.mark.parametrize(
+    ("folder", "min_ari"),
+    [("scoop-hivemind.taxes", 0.8), ("ssis.land-bank-farmland.2rumnecbeh.2021-08-01", 0.9)],
+)
+def test_real_polis_conversation_matches_polis_groups(folder: str, min_ari: float) -> None:
+    path = POLIS_DATA / folder
+    if not path.is_dir():
+        pytest.skip(f"shared Pol.is data not available at {path}")
     from forum.interop.polis import read_polis_export
 
-    conv = read_polis_export(POLIS_DIR)
+    conv = read_polis_export(path)
     pids = np.array(sorted(x.id for x in conv.participants))
     cids = np.array(sorted(x.id for x in conv.comments))
-    excluded = np.isin(cids, [x.id for x in conv.comments if x.moderated == -1])
+    excluded = np.isin(cids, [x.id for x in conv.comments if x.moderated == -1 or x.is_meta])
     p, c = np.searchsorted(pids, conv.votes.participant), np.searchsorted(cids, conv.votes.comment)
     r = compute_opinion_groups(p, c, conv.votes.value, len(pids), len(cids), excluded)
     polis = {x.id: x.group_id for x in conv.participants if x.group_id is not None}
     n_votes = np.bincount(p, minlength=len(pids))
     idx = [i for i in np.flatnonzero(n_votes >= 7) if pids[i] in polis]
-    ari = adjusted_rand_score([polis[pids[i]] for i in idx], r.participant_group[idx])
-    assert ari > 0.8
+    assert r.k == len(set(polis.values()))
+    assert adjusted_rand_score([polis[pids[i]] for i in idx], r.participant_group[idx]) > min_ari

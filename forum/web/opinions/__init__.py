@@ -1,0 +1,3 @@
+from forum.web.opinions.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,158 @@
+"""The moderation queue, one comment's history, banned words, and readers (suspend, ban, reinstate)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import CommentRevision, Story
+from forum.models.moderation import HOLD_REASONS
+from forum.models.users import ROLES, STATUSES
+from forum.services import audit, moderation
+from forum.services import comments as comment_service
+from forum.services import stories_admin as stories
+from forum.web.editor.forms import BannedWordForm, CsrfForm, ModerateForm, StatusForm
+from forum.web.editor.views import bp, int_arg, valid_or_400
+from forum.web.navigation import safe_next
+from forum.web.roles import requires
+
+ACTION_WORDS = {"approve": "approved", "reject": "rejected"}
+
+
+@bp.get("/moderation")
+@requires("editor")
+def queue():
+    state = request.args.get("state", "pending")
+    page = moderation.queue(
+        state,
+        story_id=int_arg("story_id"),
+        hold_reason=request.args.get("reason") or None,
+        author_id=int_arg("author_id"),
+        text=request.args.get("q"),
+        page=int_arg("page") or 1,
+    )
+    return render_template(
+        "editor/queue.html",
+        page=page,
+        counts=moderation.queue_counts(),
+        stories=db.session.scalars(select(Story).order_by(Story.headline)).all(),
+        reasons=HOLD_REASONS,
+        args=request.args,
+        form=ModerateForm(formdata=None),
+    )
+
+
+def _decision() -> tuple[str, list[str]]:
+    row = request.form.get("row", "")
+    if row:
+        action, _, comment_id = row.partition(":")
+        return action, [comment_id]
+    return request.form.get("action", ""), request.form.getlist("ids")
+
+
+@bp.post("/moderation")
+@requires("editor")
+def decide():
+    form = ModerateForm()
+    valid_or_400(form)
+    action, ids = _decision()
+    if action not in ACTION_WORDS:
+        abort(400, "Choose approve or reject.")
+    comments = moderation.get_comments(ids)
+    changed = moderation.moderate(comments, action, current_user, form.reason.data)
+    db.session.commit()
+    flash(f"{changed} comment{'s' if changed != 1 else ''} {ACTION_WORDS[action]}.", "success")
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("editor.queue"), code=303)
+
+
+@bp.get("/comments/<int:comment_id>")
+@requires("editor")
+def comment(comment_id: int):
+    c = comment_service.get_comment(comment_id)
+    revisions = db.session.scalars(
+        select(CommentRevision).where(CommentRevision.comment_id == c.id).order_by(CommentRevision.id)
+    ).all()
+    return render_template(
+        "editor/comment.html",
+        c=c,
+        state=moderation.moderation_state(c),
+        flags=moderation.open_flags([c.id]).get(c.id, []),
+        revisions=revisions,
+        history=audit.entries(comment_id=c.id, per_page=200).entries,
+        reasons=HOLD_REASONS,
+        form=ModerateForm(formdata=None),
+    )
+
+
+@bp.get("/banned-words")
+@requires("editor")
+def banned_words():
+    return render_template(
+        "editor/banned_words.html",
+        words=moderation.list_banned_words(),
+        stories={s.id: s for s in db.session.scalars(select(Story).order_by(Story.headline))},
+        form=BannedWordForm(formdata=None),
+        action_form=CsrfForm(formdata=None),
+    )
+
+
+@bp.post("/banned-words")
+@requires("editor")
+def banned_word_add():
+    form = BannedWordForm()
+    valid_or_400(form)
+    story = stories.get_story(form.story_id.data) if form.story_id.data else None
+    entry = moderation.add_banned_word(form.word.data, current_user, story)
+    db.session.commit()
+    flash(f"Comments using “{entry.word}” will now be held for moderation.", "success")
+    return redirect(url_for("editor.banned_words"), code=303)
+
+
+@bp.post("/banned-words/<int:word_id>/delete")
+@requires("editor")
+def banned_word_delete(word_id: int):
+    valid_or_400(CsrfForm())
+    moderation.remove_banned_word(word_id, current_user)
+    db.session.commit()
+    flash("The word is off the list.", "success")
+    return redirect(url_for("editor.banned_words"), code=303)
+
+
+@bp.get("/readers")
+@requires("editor")
+def readers():
+    status, role = request.args.get("status") or None, request.args.get("role") or None
+    if status not in (None, *STATUSES) or role not in (None, *ROLES):
+        abort(400, "Unknown status or role filter.")
+    rows = moderation.list_users(request.args.get("q"), status=status, role=role)
+    return render_template(
+        "editor/readers.html", rows=rows, args=request.args, statuses=STATUSES, roles=ROLES
+    )
+
+
+@bp.get("/readers/<int:user_id>")
+@requires("editor")
+def reader(user_id: int):
+    user = moderation.get_user(user_id)
+    return render_template(
+        "editor/reader.html",
+        user=user,
+        comments=moderation.comments_by(user),
+        history=audit.entries(user_id=user.id, per_page=100).entries,
+        form=StatusForm(formdata=None),
+    )
+
+
+@bp.post("/readers/<int:user_id>/status")
+@requires("editor")
+def reader_status(user_id: int):
+    user = moderation.get_user(user_id)
+    form = StatusForm()
+    valid_or_400(form)
+    moderation.set_reader_status(user, form.action.data, current_user, form.reason.data)
+    db.session.commit()
+    flash(f"{user.display_name} is now {user.status}.", "success")
+    return redirect(url_for("editor.reader", user_id=user.id), code=303)

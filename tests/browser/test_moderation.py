@@ -1,0 +1,80 @@
+"""Moderation in a real browser: a reader's comment is held, an editor approves it, readers then see it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from forum.extensions import db
+from forum.services import accounts
+from tests.factories import make_story
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", "a long password")
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser):
+    base = live_server.config["LIVE_URL"]
+    with live_server.app_context():
+        accounts.register_user("mod_editor", "a long password", "Mo Editor", role="editor")
+        accounts.register_user("held_reader", "a long password", "Held Reader")
+        story = make_story(headline="A story that holds every comment", moderation_mode="all")
+        slug = story.slug
+        db.session.commit()
+        db.session.remove()
+
+    reader_ctx, editor_ctx = browser.new_context(), browser.new_context()
+    try:
+        reader = reader_ctx.new_page()
+        reader.set_default_timeout(10_000)
+        _log_in(reader, base, "held_reader")
+        reader.goto(f"{base}/stories/{slug}")
+        reader.fill("#body", "Browser moderation: this waits for an editor.")
+        reader.get_by_role("button", name="Post comment").click()
+        expect(reader.locator(".flash")).to_contain_text("held for moderation")
+        mine = reader.locator("article.comment", has_text="this waits for an editor")
+        expect(mine.locator(".awaiting")).to_contain_text("Awaiting moderation")  # only its author sees it
+        outsider = browser.new_context()
+        try:
+            before = outsider.new_page()
+            before.goto(f"{base}/stories/{slug}")
+            expect(before.locator("article.comment", has_text="this waits for an editor")).to_have_count(0)
+        finally:
+            outsider.close()
+
+        editor = editor_ctx.new_page()
+        editor.set_default_timeout(10_000)
+        _log_in(editor, base, "mod_editor")
+        editor.get_by_role("link", name="Editor", exact=True).click()
+        editor.get_by_role("link", name="Moderation", exact=True).click()
+        row = editor.locator("tr.queue-item", has_text="this waits for an editor")
+        expect(row).to_be_visible()
+        expect(row).to_contain_text("Story holds every comment")
+        row.get_by_role("button", name="Approve").click()
+        expect(editor.locator(".flash")).to_contain_text("1 comment approved")
+        expect(editor.locator("tr.queue-item", has_text="this waits for an editor")).to_have_count(0)
+
+        editor.get_by_role("link", name="Audit log", exact=True).click()
+        expect(editor.locator("table.audit")).to_contain_text("comment.approved")
+
+        reader.goto(f"{base}/stories/{slug}")
+        expect(reader.locator("article.comment", has_text="this waits for an editor")).to_be_visible()
+        expect(reader.locator(".awaiting")).to_have_count(0)
+        anonymous = browser.new_context()
+        try:
+            public = anonymous.new_page()
+            public.goto(f"{base}/stories/{slug}")
+            expect(public.locator("article.comment", has_text="this waits for an editor")).to_be_visible()
+            public.goto(f"{base}/editor/moderation")
+            expect(public).to_have_url(f"{base}/login?next=%2Feditor%2Fmoderation")
+        finally:
+            anonymous.close()
+    finally:
+        reader_ctx.close()
+        editor_ctx.close()

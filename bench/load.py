@@ -1,0 +1,368 @@
+"""Load on the forum: gunicorn (2 sync workers) on PostgreSQL, loopback only, bounded in time.
+
+Rows: a bare Flask "hello" route (the ceiling, served the same way), a story page with 300 comments, the
+debate-map page, the widget's map frame, voting, and posting comments; each at 8, 32 and 128 concurrent
+clients for ``--duration`` seconds. Then a posting burst of ``--burst`` seconds with a real RQ worker
+(the packaged MiniLM model) on a throwaway Redis, reporting how far embeddings and map updates fall behind.
+
+    .venv/bin/python bench/load.py --duration 5 --burst 60
+
+The load generator is a small asyncio HTTP/1.1 client in this process (one connection per request, as
+gunicorn's sync workers close them); it shares the machine's cores with the server, so figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from tests.conftest import PG_ADMIN_URL  # noqa: E402
+from tests.production.conftest import PASSWORD, create_database, drop_database  # noqa: E402
+from tests.production.servers import Gunicorn, Process, RedisServer, base_env, free_port, worker  # noqa: E402
+
+SLUG = "load-story"
+
+
+def seed(url: str, readers: int) -> dict:
+    """300 comments (60 threads of 1 + 4 replies) by 300 authors, a computed debate map, and readers."""
+    from forum import create_app
+    from forum.analysis.embedders import make_embedder
+    from forum.extensions import db
+    from forum.models import Comment, Story, User
+    from forum.sanitize import render_comment
+    from forum.services import mapping
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "FORUM_WORKER": "manual",
+            "FORUM_EMBEDDER": "fake",
+            "SECRET_KEY": "x",
+        }
+    )
+    words = "pause pledges regulation competitors safety military deadline lawmakers public investors".split()  # noqa: SIM905
+    with app.app_context():
+        story = Story(slug=SLUG, headline="Load", question="Agree?", lede="", body="", map_auto_publish=True)
+        template = User(username="template", display_name="-")
+        template.set_password(PASSWORD)
+        db.session.add(story)
+        db.session.flush()
+        people = [
+            User(username=f"author{i:04d}", display_name=f"Author {i}", password_hash=template.password_hash)
+            for i in range(300)
+        ]
+        people += [
+            User(username=f"reader{i:04d}", display_name=f"Reader {i}", password_hash=template.password_hash)
+            for i in range(readers)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        rng = random.Random(0)
+        ids = []
+        for t in range(60):
+            root = None
+            for k in range(5):
+                n = t * 5 + k
+                body = (
+                    f"Comment {n}: " + " ".join(rng.sample(words, 5)) + f" matter most, case {n * 37 % 101}."
+                )
+                c = Comment(story_id=story.id, author_id=people[n].id, body=body, depth=1 if root else 0,
+                            body_html=render_comment(body), parent_id=root and root.id,
+                            root_id=root and root.id,
+                            agree_count=rng.randint(0, 30), disagree_count=rng.randint(0, 30))  # fmt: skip
+                db.session.add(c)
+                db.session.flush()
+                root = root or c
+                ids.append(c.id)
+        db.session.commit()
+        mapping.recompute_map(story, make_embedder("fake"), trigger="bench")
+        db.session.commit()
+        info = {"story_id": story.id, "comment_ids": ids}
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+async def _request(port: int, raw: bytes) -> tuple[int, float]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
+    return status, time.perf_counter() - started
+
+
+def _raw(method: str, path: str, headers: dict | None = None, body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method in ("POST", "PUT"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _cell(port: int, clients: int, seconds: float, make) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        nonlocal errors
+        n = 0
+        while time.perf_counter() < deadline:
+            try:
+                status, latency = await _request(port, make(i, n))
+            except OSError:
+                status, latency = 0, 0.0
+            n += 1
+            if 200 <= status < 300:
+                latencies.append(latency)
+            else:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pick(q):
+        return (
+            1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+        )  # noqa: E731
+
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pick(0.5),
+        "p99": pick(0.99),
+        "errors": errors,
+        "ok": len(latencies),
+    }
+
+
+def sign_in_all(base: str, n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        http = requests.Session()
+        token = http.get(base + "/api/csrf-token", timeout=30).json()["csrf_token"]
+        r = http.post(
+            base + "/api/session",
+            json={"username": f"reader{i:04d}", "password": PASSWORD},
+            headers={"X-CSRFToken": token},
+            timeout=30,
+        )
+        r.raise_for_status()
+        out.append(
+            {
+                "Cookie": f"session={http.cookies['session']}",
+                "X-CSRFToken": token,
+                "Content-Type": "application/json",
+            }
+        )
+    return out
+
+
+def _post_maker(auth: list[dict], tag: str):
+    words = "pause pledges regulation competitors safety military deadline lawmakers public openness".split()  # noqa: SIM905
+
+    def make(i: int, n: int) -> bytes:
+        rng = random.Random(hash((tag, i, n)))
+        body = json.dumps({"body": f"{tag} {i}-{n}: " + " ".join(rng.sample(words, 6)) + "."}).encode()
+        return _raw("POST", f"/api/stories/{SLUG}/comments", auth[i], body)
+
+    return make
+
+
+def run_rows(
+    forum: Gunicorn,
+    hello: Gunicorn,
+    info: dict,
+    auth: list[dict],
+    clients: list[int],
+    seconds: float,
+    widget: bool,
+):
+    ids = info["comment_ids"]
+    rows = {
+        "hello (ceiling)": (hello.port, lambda i, n: _raw("GET", "/")),
+        "story page, 300 comments": (forum.port, lambda i, n: _raw("GET", f"/stories/{SLUG}")),
+        "debate-map page": (forum.port, lambda i, n: _raw("GET", f"/stories/{SLUG}/map")),
+    }
+    if widget:
+        rows["widget map frame"] = (forum.port, lambda i, n: _raw("GET", f"/widget/map/{info['story_id']}"))
+    choices = ["agree", "disagree", "pass"]
+    rows["vote (PUT /api/.../vote)"] = (
+        forum.port,
+        lambda i, n: _raw(
+            "PUT",
+            f"/api/comments/{ids[(i * 7 + n) % len(ids)]}/vote",
+            auth[i],
+            json.dumps({"vote": choices[n % 3]}).encode(),
+        ),
+    )
+    rows["post comment (API)"] = (forum.port, _post_maker(auth, "Load"))
+    results = {}
+    for name, (port, make) in rows.items():
+        for c in clients:
+            results[(name, c)] = asyncio.run(_cell(port, c, seconds, make))
+            r = results[(name, c)]
+            print(
+                f"  {name:28s} {c:4d} clients: {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  "
+                f"p99 {r['p99']:7.1f} ms  errors {r['errors']}",
+                flush=True,
+            )
+    return results
+
+
+def burst(url: str, info: dict, auth: list[dict], seconds: float, tmp: Path) -> dict:
+    """Post at 32 clients for ``seconds`` with one RQ worker (real model) running; sample the lag."""
+    redis = RedisServer(tmp / "redis.log")
+    env = base_env(url, REDIS_URL=redis.url, EMBEDDER="minilm")
+    work = worker(env, tmp / "worker.log")
+    server = Gunicorn(env, tmp / "gunicorn-burst.log")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    lag_sql = sa.text(
+        "SELECT count(*), min(c.created_at), (SELECT count(*) FROM map_run WHERE story_id = :s) "
+        "FROM comment c LEFT JOIN comment_embedding e ON e.comment_id = c.id "
+        "WHERE c.story_id = :s AND c.status = 'published' AND e.comment_id IS NULL"
+    )
+
+    def sample() -> tuple[int, float, int]:
+        with engine.connect() as conn:
+            n, oldest, runs = conn.execute(lag_sql, {"s": info["story_id"]}).one()
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        return n, age, runs
+
+    try:
+        time.sleep(15)  # let the worker load the model and the sweep settle
+        auth2 = sign_in_all(server.url, 32)
+        samples: list[tuple[float, int, float, int]] = []
+        t0 = time.monotonic()
+        done = {}
+
+        async def drive():
+            task = asyncio.create_task(_cell(server.port, 32, seconds, _post_maker(auth2, "Burst")))
+            while not task.done():
+                await asyncio.sleep(2)
+                samples.append((time.monotonic() - t0, *await asyncio.to_thread(sample)))
+            done["cell"] = task.result()
+
+        asyncio.run(drive())
+        burst_end = time.monotonic() - t0
+        runs_at_end = samples[-1][3] if samples else 0
+        while time.monotonic() - t0 < burst_end + 240:
+            samples.append((time.monotonic() - t0, *sample()))
+            if samples[-1][1] == 0 and samples[-1][3] > runs_at_end:
+                break
+            time.sleep(2)
+        caught_up = next((t for t, n, _, _ in samples if t > burst_end and n == 0), None)
+        return {
+            "posted_per_s": done["cell"]["rps"],
+            "posted": done["cell"]["ok"],
+            "max_lag_s": max(a for _, _, a, _ in samples),
+            "max_backlog": max(n for _, n, _, _ in samples),
+            "caught_up_after_s": None if caught_up is None else caught_up - burst_end,
+            "map_runs": (samples[0][3], samples[-1][3]),
+        }
+    finally:
+        server.stop()
+        work.stop()
+        redis.stop()
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per cell")
+    parser.add_argument("--clients", default="8,32,128")
+    parser.add_argument("--burst", type=float, default=60.0, help="posting burst with a real worker; 0 skips")
+    args = parser.parse_args()
+    clients = [int(c) for c in args.clients.split(",")]
+    tmp = Path(f"/tmp/forum-load-{os.getpid()}")
+    tmp.mkdir(exist_ok=True)
+    url = create_database(PG_ADMIN_URL)
+    try:
+        info = seed(url, readers=max(clients))
+        env = base_env(url, WORKER="manual")
+        forum = Gunicorn(env, tmp / "gunicorn.log")
+        hello_env = dict(env, PYTHONPATH=str(ROOT / "bench"))
+        hello = Gunicorn.__new__(Gunicorn)
+        hello.port = free_port()
+        hello.url = f"http://127.0.0.1:{hello.port}"
+        Process.__init__(
+            hello,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{hello.port}",
+                "hello_app:app",
+            ],
+            hello_env,
+            tmp / "hello.log",
+        )
+        time.sleep(3)
+        try:
+            widget = requests.get(f"{forum.url}/widget/map/{info['story_id']}", timeout=30).status_code == 200
+            auth = sign_in_all(forum.url, max(clients))
+            print(
+                f"gunicorn -w 2 (sync) on PostgreSQL; {args.duration:.0f}s per cell; "
+                f"{os.cpu_count()} CPU cores shared with the client"
+            )
+            results = run_rows(forum, hello, info, auth, clients, args.duration, widget)
+        finally:
+            forum.stop()
+            hello.stop()
+        print()
+        print("| row | " + " | ".join(f"{c} clients: req/s, p50 / p99 ms" for c in clients) + " |")
+        print("|---|" + "---|" * len(clients))
+        names = list(dict.fromkeys(name for name, _ in results))
+        for name in names:
+            cells = [results[(name, c)] for c in clients]
+            print(
+                f"| {name} | "
+                + " | ".join(
+                    f"{r['rps']:.0f}, {r['p50']:.0f} / {r['p99']:.0f}"
+                    + (f" ({r['errors']} err)" if r["errors"] else "")
+                    for r in cells
+                )
+                + " |"
+            )
+        hello32 = results.get(("hello (ceiling)", 32), {}).get("rps")
+        story32 = results.get(("story page, 300 comments", 32), {})
+        if hello32:
+            print(
+                f"\nstory page at 32 clients: {100 * story32['rps'] / hello32:.0f}% of hello's throughput, "
+                f"p99 {story32['p99']:.0f} ms"
+            )
+        if args.burst > 0:
+            b = burst(url, info, auth, args.burst, tmp)
+            after = b["caught_up_after_s"]
+            caught = "NOT within 240s" if after is None else f"{after:.0f}s after the burst"
+            print(
+                f"\nburst: {b['posted']} comments in {args.burst:.0f}s = {b['posted_per_s']:.0f}/s at 32 "
+                f"clients with 1 RQ worker (MiniLM); embedding lag max {b['max_lag_s']:.0f}s (backlog max "
+                f"{b['max_backlog']}); caught up {caught}; map runs {b['map_runs'][0]} -> {b['map_runs'][1]}"
+            )
+    finally:
+        drop_database(PG_ADMIN_URL, url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""The JSON API at ``/api/`` (described by the OpenAPI document at ``/api/openapi.json``)."""
+
+from forum.web.api.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,179 @@
+"""Faults, each against processes of its own: PostgreSQL stopped under requests, Redis gone, a worker killed
+in the middle of a job. The machine's shared PostgreSQL and Redis are never stopped."""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from tests.production.conftest import create_database, drop_database, seed, sign_in
+from tests.production.servers import Gunicorn, RedisServer, base_env, wait_until, worker
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cluster_db(pg_cluster):
+    url = create_database(pg_cluster.url())
+    yield url
+    drop_database(pg_cluster.url(), url)
+
+
+def _post(http, token, base, key, body):
+    try:
+        return http.post(
+            f"{base}/api/stories/prod-story/comments",
+            json={"body": body, "idempotency_key": key},
+            headers={"X-CSRFToken": token},
+            timeout=30,
+        )
+    except requests.ConnectionError:
+        return None
+
+
+def test_database_stopped_under_requests(pg_cluster, cluster_db, tmp_path):
+    seed(cluster_db, readers=2, comments=3)
+    server = Gunicorn(base_env(cluster_db, WORKER="manual"), tmp_path / "gunicorn.log")
+    try:
+        http, token = sign_in(server.url, "reader0000")
+        assert http.get(f"{server.url}/stories/prod-story", timeout=30).status_code == 200
+        accepted, refused = {}, []
+        first = _post(http, token, server.url, "before", "Posted before the outage.")
+        accepted["before"] = first.json()["id"]
+
+        pg_cluster.stop()
+        try:
+            for n in range(6):
+                page = http.get(f"{server.url}/stories/prod-story", timeout=30)
+                assert page.status_code == 503 and "temporarily unavailable" in page.text.lower()
+                assert page.headers["Retry-After"] == "30"
+                api = http.get(f"{server.url}/api/stories/prod-story/comments", timeout=30)
+                assert api.status_code == 503 and api.json()["error"]["status"] == 503
+                health = requests.get(f"{server.url}/healthz", timeout=30)
+                assert health.status_code == 503 and health.json()["failed"] == ["database"]
+                key = f"during-{n}"
+                response = _post(http, token, server.url, key, f"Posted during the outage, try {n}.")
+                assert response is not None and response.status_code == 503
+                refused.append(key)
+                time.sleep(0.3)
+        finally:
+            pg_cluster.start()
+
+        # the service recovers by itself (pool_pre_ping replaces the dead connections)
+        wait_until(
+            lambda: http.get(f"{server.url}/stories/prod-story", timeout=30).status_code == 200,
+            30,
+            what="recovery",
+        )
+        assert requests.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        # the reader retries what was refused, with the same idempotency keys: each posts exactly once
+        for key in refused:
+            retry = _post(http, token, server.url, key, "Retried after the outage.")
+            assert retry.status_code == 201
+            accepted[key] = retry.json()["id"]
+    finally:
+        server.stop()
+
+    engine = sa.create_engine(cluster_db, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT id, idempotency_key, body, body_html FROM comment WHERE idempotency_key IS NOT NULL"
+            )
+        ).all()
+    engine.dispose()
+    assert sorted(r.idempotency_key for r in rows) == sorted(accepted)  # nothing half-written, nothing twice
+    assert {r.idempotency_key: r.id for r in rows} == accepted
+    assert all(r.body and r.body_html.startswith("<p>") for r in rows)
+
+
+def test_redis_down_reads_and_writes_go_on(redis_binary, shared_pg_db, tmp_path):
+    ids = seed(shared_pg_db, readers=2, comments=3)
+    redis = RedisServer(tmp_path / "redis.log")
+    server = Gunicorn(base_env(shared_pg_db, REDIS_URL=redis.url), tmp_path / "gunicorn.log")
+    try:
+        health = requests.get(f"{server.url}/healthz", timeout=30).json()
+        assert health["status"] == "ok" and health["checks"]["queue"]["kind"] == "rq"
+        http, token = sign_in(server.url, "reader0000")
+        assert _post(http, token, server.url, "k1", "With Redis up.").status_code == 201
+        from redis import Redis
+
+        assert Redis.from_url(redis.url).llen("rq:queue:forum") == 1  # the embedding job was queued
+
+        redis.stop()
+        story = http.get(f"{server.url}/stories/prod-story", timeout=30)
+        assert story.status_code == 200 and "With Redis up." in story.text
+        health = requests.get(f"{server.url}/healthz", timeout=30)
+        body = health.json()
+        assert health.status_code == 503 and body["failed"] == ["queue"] and body["checks"]["database"]["ok"]
+        assert "Redis did not answer" in body["checks"]["queue"]["error"]
+        assert "reading, posting and voting still work" in body["checks"]["queue"]["error"]
+        # writes still work: the comment is stored; its embedding waits for the sweep once Redis is back
+        assert _post(http, token, server.url, "k2", "With Redis down.").status_code == 201
+        vote = http.put(
+            f"{server.url}/api/comments/{ids[0]}/vote",
+            json={"vote": "agree"},
+            headers={"X-CSRFToken": token},
+            timeout=30,
+        )
+        assert vote.status_code == 200 and vote.json()["counts"]["agree"] == 1
+
+        redis = RedisServer(tmp_path / "redis2.log", port=redis.port)
+        wait_until(
+            lambda: requests.get(f"{server.url}/healthz", timeout=30).status_code == 200,
+            30,
+            what="healthz 200 again",
+        )
+    finally:
+        server.stop()
+        redis.stop()
+
+
+@pytest.mark.model
+def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_db, tmp_path):
+    from redis import Redis
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    n = 150
+    seed(shared_pg_db, comments=n, slug=f"killed-{uuid.uuid4().hex[:6]}")
+    redis = RedisServer(tmp_path / "redis.log")
+    env = base_env(shared_pg_db, REDIS_URL=redis.url, EMBEDDER="minilm", SWEEP_SECONDS="3600")
+    engine = sa.create_engine(shared_pg_db, poolclass=sa.pool.NullPool)
+
+    def progress() -> tuple[int, int]:
+        with engine.connect() as conn:
+            embedded = conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
+            runs = conn.execute(sa.text("SELECT count(*) FROM map_run")).scalar()
+        return embedded, runs
+
+    first = worker(env, tmp_path / "worker1.log")
+    try:
+        # the worker queues the sweep at start; it embeds the 150 comments, then computes the map
+        registry = StartedJobRegistry(queue=Queue("forum", connection=Redis.from_url(redis.url)))
+        wait_until(lambda: registry.get_job_ids(), 120, 0.05, what="the worker starting a job")
+        time.sleep(1.0)
+        first.stop(signal.SIGKILL)
+        embedded, runs = progress()
+        assert runs == 0, "the job finished before it could be killed: make it bigger"
+
+        second = worker(env, tmp_path / "worker2.log")
+        try:
+            wait_until(
+                lambda: progress() == (n, 1), 180, 0.5, what=f"the map completing (worker log: {second.log})"
+            )
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+        redis.stop()
+        engine.dispose()
+    with sa.create_engine(shared_pg_db, poolclass=sa.pool.NullPool).connect() as conn:
+        placed = conn.execute(sa.text("SELECT count(*) FROM viewpoint_member")).scalar()
+        viewpoints = conn.execute(sa.text("SELECT count(*) FROM viewpoint WHERE active")).scalar()
+    assert viewpoints >= 1 and placed > 0

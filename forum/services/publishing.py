@@ -1,0 +1,121 @@
+"""Publishing a story's debate map and exporting it (JSON, CSV) for reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Comment, PublishedMap, Story, User, ViewpointMember
+from forum.sanitize import plain_text
+from forum.services import audit
+from forum.services.debate_map import snapshot
+from forum.services.review import check_version
+
+
+def publish(story: Story, editor: User, seen_version) -> PublishedMap:
+    """Publish the map as the editor sees it now (hidden viewpoints left out)."""
+    check_version(story, seen_version)
+    data = snapshot(story)
+    publication = PublishedMap(story_id=story.id, published_by_id=editor.id, data=data)
+    db.session.add(publication)
+    audit.record("map.publish", editor, story=story, details={"viewpoints": len(data["viewpoints"])})
+    db.session.flush()
+    return publication
+
+
+def set_auto_publish(story: Story, editor: User, enabled: bool) -> Story:
+    story.map_auto_publish = bool(enabled)
+    audit.record("map.auto_publish", editor, story=story, details={"enabled": bool(enabled)})
+    db.session.flush()
+    return story
+
+
+def _opinion_groups(story: Story) -> list[dict[str, Any]]:
+    """Opinion groups with their representative statements, when the opinions analysis has run."""
+    try:
+        from forum.services import opinions
+    except ImportError:  # pragma: no cover - the opinions module is optional for exports
+        return []
+    exporter = getattr(opinions, "export_groups", None)
+    return exporter(story) if exporter else []
+
+
+def export_document(story: Story) -> dict[str, Any]:
+    """The map as data: viewpoints with their member comments and vote counts, and the opinion groups."""
+    data = snapshot(story)
+    ids = [cid for v in data["viewpoints"] for cid in v["member_ids"]]
+    comments = (
+        {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids)))} if ids else {}
+    )
+    for v in data["viewpoints"]:
+        v["members"] = [
+            {
+                "id": cid,
+                "text": plain_text(comments[cid].body),
+                "side": comments[cid].side,
+                "author": comments[cid].author.display_name,
+                "votes": {
+                    "agree": comments[cid].agree_count,
+                    "disagree": comments[cid].disagree_count,
+                    "pass": comments[cid].pass_count,
+                },
+            }
+            for cid in v.pop("member_ids")
+            if cid in comments
+        ]
+    data["opinion_groups"] = _opinion_groups(story)
+    return data
+
+
+CSV_COLUMNS = [
+    "viewpoint_id",
+    "viewpoint",
+    "viewpoint_side",
+    "comment_id",
+    "author",
+    "side",
+    "agree",
+    "disagree",
+    "pass",
+    "text",
+]
+
+
+def export_csv(story: Story) -> str:
+    """One row per comment on the map, with its viewpoint and vote counts."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for v in export_document(story)["viewpoints"]:
+        for m in v["members"]:
+            writer.writerow(
+                [
+                    v["id"],
+                    v["title"],
+                    {1: "agree", -1: "disagree"}.get(v["side"], "mixed"),
+                    m["id"],
+                    m["author"],
+                    m["side"] or "",
+                    m["votes"]["agree"],
+                    m["votes"]["disagree"],
+                    m["votes"]["pass"],
+                    m["text"],
+                ]
+            )
+    return out.getvalue()
+
+
+def unplaced_count(story: Story) -> int:
+    placed = select(ViewpointMember.comment_id).where(ViewpointMember.story_id == story.id)
+    return (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Comment)
+            .where(Comment.story_id == story.id, Comment.status == "published", Comment.id.not_in(placed))
+        )
+        or 0
+    )

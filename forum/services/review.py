@@ -1,0 +1,324 @@
+"""Editors' review of a story's debate map: rename, summarise, merge, split, move, hide, pin, key points,
+publish. Every edit checks the map version the editor saw (stale forms are refused), bumps it, marks the
+viewpoints it shapes as curated (so recomputation keeps them), and is audited in the same transaction."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+
+from forum.analysis.keypoints import match_scores
+from forum.extensions import db
+from forum.models import Comment, CommentEmbedding, Story, User, Viewpoint, ViewpointMember
+from forum.services import audit, mapping
+from forum.services.errors import Conflict, InvalidInput, NotFound
+
+MAX_HEADLINE = 300
+MAX_SUMMARY = 4000
+KEY_POINT_MIN_SCORE = 0.55
+
+
+def check_version(story: Story, seen: int | str | None) -> None:
+    """Refuse an edit made on a page that showed an older map."""
+    try:
+        seen_version = int(seen)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInput("The form is missing the map version; reload the page.") from None
+    if seen_version != (story.map_version or 0):
+        raise Conflict("The map changed since this page was loaded. Reload it and make your change again.")
+
+
+def _viewpoint(story: Story, viewpoint_id: int | str | None) -> Viewpoint:
+    try:
+        vid = int(viewpoint_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise NotFound("There is no such viewpoint.") from None
+    viewpoint = db.session.get(Viewpoint, vid)
+    if viewpoint is None or viewpoint.story_id != story.id:
+        raise NotFound("There is no such viewpoint on this story.")
+    if not viewpoint.active:
+        raise Conflict("That viewpoint is no longer on the map. Reload the page.")
+    return viewpoint
+
+
+def _done(story: Story, editor: User, action: str, **details) -> None:
+    story.map_version = (story.map_version or 0) + 1
+    audit.record(f"map.{action}", editor, story=story, details=details)
+    db.session.flush()
+
+
+def _member_ids(viewpoint: Viewpoint) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(ViewpointMember.comment_id).where(ViewpointMember.viewpoint_id == viewpoint.id)
+        )
+    )
+
+
+def _refresh(viewpoint: Viewpoint) -> None:
+    """Recount members and authors and recompute the centroid after an edit changed membership."""
+    rows = db.session.execute(
+        select(Comment.author_id, CommentEmbedding.vector)
+        .join(ViewpointMember, ViewpointMember.comment_id == Comment.id)
+        .outerjoin(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(ViewpointMember.viewpoint_id == viewpoint.id)
+    ).all()
+    viewpoint.n_members = len(rows)
+    viewpoint.n_authors = len({r.author_id for r in rows})
+    vectors = [np.frombuffer(r.vector, dtype=np.float32) for r in rows if r.vector is not None]
+    if vectors:
+        c = np.mean(vectors, axis=0)
+        viewpoint.centroid = (c / max(float(np.linalg.norm(c)), 1e-12)).astype(np.float32).tobytes()
+    story_authors = db.session.scalar(
+        select(db.func.count(db.distinct(Comment.author_id))).where(
+            Comment.story_id == viewpoint.story_id, Comment.status == "published"
+        )
+    )
+    viewpoint.share = viewpoint.n_authors / story_authors if story_authors else 0.0
+    viewpoint.quote_ids = [q for q in (viewpoint.quote_ids or []) if q in set(_member_ids(viewpoint))]
+
+
+def rename(story: Story, editor: User, viewpoint_id, headline: str | None, seen_version) -> Viewpoint:
+    check_version(story, seen_version)
+    viewpoint = _viewpoint(story, viewpoint_id)
+    text = " ".join((headline or "").split())
+    if not text:
+        raise InvalidInput("A headline cannot be empty.", field="headline")
+    if len(text) > MAX_HEADLINE:
+        raise InvalidInput(f"Headlines can be at most {MAX_HEADLINE} characters.", field="headline")
+    before = viewpoint.title
+    viewpoint.editor_headline = text
+    _done(story, editor, "rename", viewpoint=viewpoint.id, before=before, after=text)
+    return viewpoint
+
+
+def summarise(story: Story, editor: User, viewpoint_id, summary: str | None, seen_version) -> Viewpoint:
+    check_version(story, seen_version)
+    viewpoint = _viewpoint(story, viewpoint_id)
+    text = (summary or "").strip()
+    if len(text) > MAX_SUMMARY:
+        raise InvalidInput(f"Summaries can be at most {MAX_SUMMARY} characters.", field="summary")
+    viewpoint.editor_summary = text or None
+    _done(story, editor, "summary", viewpoint=viewpoint.id)
+    return viewpoint
+
+
+def set_hidden(story: Story, editor: User, viewpoint_id, hidden: bool, seen_version) -> Viewpoint:
+    check_version(story, seen_version)
+    viewpoint = _viewpoint(story, viewpoint_id)
+    viewpoint.hidden = bool(hidden)
+    _done(story, editor, "hide" if hidden else "show", viewpoint=viewpoint.id)
+    return viewpoint
+
+
+def pin_quotes(story: Story, editor: User, viewpoint_id, comment_ids: list, seen_version) -> Viewpoint:
+    check_version(story, seen_version)
+    viewpoint = _viewpoint(story, viewpoint_id)
+    try:
+        wanted = [int(c) for c in comment_ids]
+    except (TypeError, ValueError):
+        raise InvalidInput("Quotes are chosen by comment id.") from None
+    members = set(_member_ids(viewpoint))
+    if any(c not in members for c in wanted):
+        raise InvalidInput("Only comments of this viewpoint can be pinned as its quotes.")
+    if len(wanted) > 5:
+        raise InvalidInput("Pin at most five quotes.")
+    viewpoint.pinned_quote_ids = wanted or None
+    _done(story, editor, "pin", viewpoint=viewpoint.id, quotes=wanted)
+    return viewpoint
+
+
+def merge(story: Story, editor: User, target_id, source_id, seen_version) -> Viewpoint:
+    """Move every comment of ``source`` into ``target``; ``source`` leaves the map."""
+    check_version(story, seen_version)
+    target = _viewpoint(story, target_id)
+    source = _viewpoint(story, source_id)
+    if target.id == source.id:
+        raise InvalidInput("Choose two different viewpoints to merge.")
+    if target.is_other or source.is_other:
+        raise InvalidInput("The 'Other arguments' group cannot be merged; move its comments instead.")
+    moved = _member_ids(source)
+    for member in db.session.scalars(
+        select(ViewpointMember).where(ViewpointMember.viewpoint_id == source.id)
+    ):
+        member.viewpoint_id = target.id
+    source.active = False
+    source.n_members = 0
+    target.curated = True
+    target.quote_ids = list(dict.fromkeys((target.quote_ids or []) + (source.quote_ids or [])))[:3]
+    db.session.flush()
+    _refresh(target)
+    _done(story, editor, "merge", target=target.id, source=source.id, comments=len(moved))
+    return target
+
+
+def move_comment(story: Story, editor: User, comment_id, target_id, seen_version) -> Viewpoint:
+    check_version(story, seen_version)
+    target = _viewpoint(story, target_id)
+    try:
+        comment = db.session.get(Comment, int(comment_id))
+    except (TypeError, ValueError):
+        comment = None
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    if comment.story_id != story.id:
+        raise InvalidInput("That comment belongs to another story.")
+    if comment.status != "published":
+        raise InvalidInput("Only published comments can be placed on the map.")
+    member = db.session.get(ViewpointMember, comment.id)
+    previous = member.viewpoint if member else None
+    if member is None:
+        member = ViewpointMember(comment_id=comment.id, story_id=story.id)
+        db.session.add(member)
+    member.viewpoint_id = target.id
+    member.source = "editor"
+    target.curated = True
+    db.session.flush()
+    _refresh(target)
+    if previous is not None and previous.id != target.id:
+        _refresh(previous)
+    _done(
+        story, editor, "move", comment=comment.id, source=previous.id if previous else None, target=target.id
+    )
+    return target
+
+
+def split(story: Story, editor: User, viewpoint_id, parts, seen_version) -> list[Viewpoint]:
+    """Recluster a viewpoint's comments into ``parts`` (2-6) viewpoints."""
+    check_version(story, seen_version)
+    viewpoint = _viewpoint(story, viewpoint_id)
+    try:
+        k = int(parts)
+    except (TypeError, ValueError):
+        raise InvalidInput("Say into how many viewpoints to split (2 to 6).") from None
+    if not 2 <= k <= 6:
+        raise InvalidInput("Split into 2 to 6 viewpoints.")
+    rows = db.session.execute(
+        select(ViewpointMember.comment_id, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == ViewpointMember.comment_id)
+        .where(ViewpointMember.viewpoint_id == viewpoint.id)
+        .order_by(ViewpointMember.comment_id)
+    ).all()
+    if len(rows) < 2 * k:
+        raise InvalidInput(f"A viewpoint needs at least {2 * k} comments to split into {k}.")
+    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
+    labels = _kway(X, k)
+    parts_out = [viewpoint]
+    for _ in range(1, k):
+        clone = Viewpoint(
+            story_id=story.id,
+            headline=viewpoint.headline,
+            side=viewpoint.side,
+            key_phrases=viewpoint.key_phrases,
+            quote_ids=[],
+            x=viewpoint.x,
+            y=viewpoint.y,
+            radius=viewpoint.radius,
+            position=viewpoint.position,
+            curated=True,
+            run_id=viewpoint.run_id,
+        )
+        db.session.add(clone)
+        parts_out.append(clone)
+    db.session.flush()
+    for (comment_id, _), label in zip(rows, labels, strict=True):
+        db.session.get(ViewpointMember, comment_id).viewpoint_id = parts_out[label].id
+    viewpoint.curated = True
+    db.session.flush()
+    for part in parts_out:
+        ids = _member_ids(part)
+        part.quote_ids = ids[:3]
+        part.headline = _best_text(ids) or part.headline
+        _refresh(part)
+    _done(story, editor, "split", viewpoint=viewpoint.id, into=[p.id for p in parts_out])
+    return parts_out
+
+
+def _kway(X: np.ndarray, k: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(X)
+
+
+def _best_text(comment_ids: list[int]) -> str | None:
+    from forum.sanitize import plain_text
+
+    if not comment_ids:
+        return None
+    texts = [
+        plain_text(c.body) for c in db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))
+    ]
+    first_sentences = [t.split(". ")[0].strip() for t in texts if t]
+    return min(first_sentences, key=lambda t: abs(len(t) - 90)) if first_sentences else None
+
+
+def clean_key_point(story: Story, statement: str | None, seen_version) -> str:
+    """Check a key point before it is queued: the map version, and one non-empty sentence."""
+    check_version(story, seen_version)
+    text = " ".join((statement or "").split())
+    if not text:
+        raise InvalidInput("Write the key point as one sentence.", field="statement")
+    if len(text) > MAX_HEADLINE:
+        raise InvalidInput(f"Key points can be at most {MAX_HEADLINE} characters.", field="statement")
+    return text
+
+
+def add_key_point(story: Story, editor: User, statement: str | None, embedder, seen_version) -> Viewpoint:
+    """Create a viewpoint from an editor's statement and gather the comments that make that point."""
+    text = clean_key_point(story, statement, seen_version)
+    rows = db.session.execute(
+        select(Comment.id, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(Comment.story_id == story.id, Comment.status == "published")
+        .order_by(Comment.id)
+    ).all()
+    if not rows:
+        raise InvalidInput("There are no analysed comments yet to match the key point against.")
+    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
+    statement_vec = embedder.encode([text])
+    scores = match_scores(statement_vec, X, adapter=mapping.adapter_for(embedder.name))[0]
+    chosen = [int(rows[i].id) for i in np.argsort(-scores) if scores[i] >= KEY_POINT_MIN_SCORE]
+    viewpoint = Viewpoint(
+        story_id=story.id,
+        headline=text,
+        editor_headline=text,
+        key_point=text,
+        curated=True,
+        side=0,
+        key_phrases=[],
+        quote_ids=chosen[:3],
+        position=999,
+        centroid=statement_vec[0].astype(np.float32).tobytes(),
+    )
+    db.session.add(viewpoint)
+    db.session.flush()
+    touched: set[int] = set()
+    for comment_id in chosen:
+        member = db.session.get(ViewpointMember, comment_id)
+        if member is None:
+            member = ViewpointMember(comment_id=comment_id, story_id=story.id)
+            db.session.add(member)
+        elif member.viewpoint_id != viewpoint.id:
+            touched.add(member.viewpoint_id)
+        member.viewpoint_id = viewpoint.id
+        member.source = "editor"
+    db.session.flush()
+    _refresh(viewpoint)
+    for vid in touched:
+        _refresh(db.session.get(Viewpoint, vid))
+    _done(story, editor, "key_point", viewpoint=viewpoint.id, matched=len(chosen))
+    return viewpoint
+
+
+def key_point_scores(story: Story, statement: str, embedder) -> list[tuple[int, float]]:
+    """Every analysed comment's match to ``statement`` (the KPA scores), best first."""
+    rows = db.session.execute(
+        select(Comment.id, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(Comment.story_id == story.id, Comment.status == "published")
+    ).all()
+    if not rows or not statement.strip():
+        return []
+    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
+    scores = match_scores(embedder.encode([statement]), X, adapter=mapping.adapter_for(embedder.name))[0]
+    return sorted(((int(r.id), float(s)) for r, s in zip(rows, scores, strict=True)), key=lambda t: -t[1])

@@ -1,0 +1,3 @@
+from forum.web.review.views import bp
+
+__all__ = ["bp"]

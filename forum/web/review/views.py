@@ -1,0 +1,271 @@
+"""Editors' review of a story's debate map: /editor/stories/<slug>/map/..."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+
+from forum import jobs
+from forum.extensions import db
+from forum.models import MapRun
+from forum.services import comments as comment_service
+from forum.services import debate_map, publishing, review
+from forum.services.errors import ServiceError
+from forum.web.roles import guard, requires
+
+bp = guard(Blueprint("review", __name__, url_prefix="/editor/stories/<slug>/map"))
+
+
+class ReviewForm(FlaskForm):
+    """Every review action posts this: the CSRF token, the map version the editor saw, and its own fields."""
+
+    map_version = HiddenField()
+    viewpoint_id = HiddenField()
+    target_id = HiddenField()
+    comment_id = HiddenField()
+    headline = StringField()
+    summary = TextAreaField()
+    statement = StringField()
+    parts = IntegerField(default=2)
+    enabled = HiddenField()
+
+
+def _form() -> ReviewForm:
+    form = ReviewForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400, "This form has expired or did not come from this site. Reload the page and try again.")
+    return form
+
+
+def _back(story, anchor: str | None = None):
+    return redirect(url_for("review.overview", slug=story.slug, _anchor=anchor), code=303)
+
+
+def _act(story, action, message: str, anchor: str | None = None):
+    """Run one review action; commit on success; show the error on failure (nothing changed)."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        return render_template("review/error.html", story=story, error=exc), exc.status
+    db.session.commit()
+    flash(message, "success")
+    return _back(story, anchor)
+
+
+@bp.get("")
+@requires("editor")
+def overview(slug: str):
+    story = comment_service.get_story(slug)
+    runs = list(
+        db.session.scalars(
+            select(MapRun).where(MapRun.story_id == story.id).order_by(MapRun.id.desc()).limit(5)
+        )
+    )
+    return render_template(
+        "review/overview.html",
+        story=story,
+        view=debate_map.read_map(story),
+        form=ReviewForm(formdata=None),
+        runs=runs,
+        publication=debate_map.latest_publication(story),
+        unplaced=publishing.unplaced_count(story),
+    )
+
+
+@bp.get("/viewpoints/<int:viewpoint_id>")
+@requires("editor")
+def viewpoint(slug: str, viewpoint_id: int):
+    story = comment_service.get_story(slug)
+    vp = debate_map.get_viewpoint(story, viewpoint_id)
+    return render_template(
+        "review/viewpoint.html",
+        story=story,
+        vp=vp,
+        members=debate_map.viewpoint_members(vp),
+        others=[v for v in debate_map.live_viewpoints(story) if v.id != vp.id],
+        form=ReviewForm(formdata=None),
+    )
+
+
+@bp.post("/rename")
+@requires("editor")
+def rename(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: review.rename(story, current_user, f.viewpoint_id.data, f.headline.data, f.map_version.data),
+        "Headline saved.",
+        f"vp-{f.viewpoint_id.data}",
+    )
+
+
+@bp.post("/summary")
+@requires("editor")
+def summary(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: review.summarise(
+            story, current_user, f.viewpoint_id.data, f.summary.data, f.map_version.data
+        ),
+        "Summary saved.",
+        f"vp-{f.viewpoint_id.data}",
+    )
+
+
+@bp.post("/hide")
+@requires("editor")
+def hide(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    hidden = f.enabled.data == "1"
+    return _act(
+        story,
+        lambda: review.set_hidden(story, current_user, f.viewpoint_id.data, hidden, f.map_version.data),
+        "Viewpoint hidden from readers." if hidden else "Viewpoint shown to readers again.",
+    )
+
+
+@bp.post("/merge")
+@requires("editor")
+def merge(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: review.merge(story, current_user, f.target_id.data, f.viewpoint_id.data, f.map_version.data),
+        "Viewpoints merged.",
+        f"vp-{f.target_id.data}",
+    )
+
+
+@bp.post("/split")
+@requires("editor")
+def split(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: review.split(
+            story, current_user, f.viewpoint_id.data, request.form.get("parts"), f.map_version.data
+        ),
+        "Viewpoint split.",
+    )
+
+
+@bp.post("/move")
+@requires("editor")
+def move(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: review.move_comment(
+            story, current_user, f.comment_id.data, f.target_id.data, f.map_version.data
+        ),
+        "Comment moved.",
+        f"vp-{f.target_id.data}",
+    )
+
+
+@bp.post("/pin")
+@requires("editor")
+def pin(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    quotes = request.form.getlist("quote_ids")
+    return _act(
+        story,
+        lambda: review.pin_quotes(story, current_user, f.viewpoint_id.data, quotes, f.map_version.data),
+        "Quotes pinned.",
+        f"vp-{f.viewpoint_id.data}",
+    )
+
+
+@bp.post("/key-point")
+@requires("editor")
+def key_point(slug: str):
+    """Queue the key point: the worker embeds the statement and gathers the comments (the web never loads
+    the model)."""
+    story, f = comment_service.get_story(slug), _form()
+
+    def queue() -> None:
+        statement = review.clean_key_point(story, f.statement.data, f.map_version.data)
+        jobs.enqueue("add_key_point", story.id, current_user.id, statement)
+
+    return _act(
+        story, queue, "Your key point is being matched against the comments; it appears in a few seconds."
+    )
+
+
+@bp.post("/publish")
+@requires("editor")
+def publish(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    return _act(
+        story,
+        lambda: publishing.publish(story, current_user, f.map_version.data),
+        "The map is published: readers and the widget now see it.",
+    )
+
+
+@bp.post("/auto-publish")
+@requires("editor")
+def auto_publish(slug: str):
+    story, f = comment_service.get_story(slug), _form()
+    enabled = f.enabled.data == "1"
+    return _act(
+        story,
+        lambda: publishing.set_auto_publish(story, current_user, enabled),
+        "Readers now see the live map." if enabled else "Readers now see the last published map.",
+    )
+
+
+@bp.post("/recompute")
+@requires("editor")
+def recompute(slug: str):
+    story = comment_service.get_story(slug)
+    _form()
+    jobs.enqueue("recompute_map", story.id, "editor")
+    flash("The map is being recomputed in the background; reload in a few seconds.", "success")
+    return _back(story)
+
+
+@bp.get("/preview")
+@requires("editor")
+def preview(slug: str):
+    story = comment_service.get_story(slug)
+    return render_template(
+        "maps/map.html", story=story, view=debate_map.read_map(story, include_hidden=False), preview=True
+    )
+
+
+@bp.get("/export.json")
+@requires("editor")
+def export_json(slug: str):
+    story = comment_service.get_story(slug)
+    response = jsonify(publishing.export_document(story))
+    response.headers["Content-Disposition"] = f'attachment; filename="{story.slug}-map.json"'
+    return response
+
+
+@bp.get("/export.csv")
+@requires("editor")
+def export_csv(slug: str):
+    story = comment_service.get_story(slug)
+    return Response(
+        publishing.export_csv(story),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{story.slug}-map.csv"'},
+    )
+
+
+@bp.get("/report")
+@requires("editor")
+def report(slug: str):
+    story = comment_service.get_story(slug)
+    return render_template(
+        "review/report.html",
+        story=story,
+        view=debate_map.read_map(story, include_hidden=False),
+        document=publishing.export_document(story),
+    )

@@ -7,15 +7,16 @@
     ``SentenceTransformer.encode`` on the same model object and the same texts (batch size 64), runs
     alternated, best of 3 each.
 (b) Recomputing a map from stored embeddings: ``build_map`` end to end (clustering, summaries, layout) per
-    size, each size in a fresh subprocess so its peak RSS (``ru_maxrss``) is its own; beside it a
+    size, each size in a fresh subprocess so its peak RSS (VmHWM) is its own; beside it a
     BERTopic-style baseline in the same run (UMAP to 5-d with BERTopic's settings, HDBSCAN with min
     cluster size 5, c-TF-IDF over all members), capped at ``--baseline-cap`` seconds. Numba's one-off
     compilation is warmed up on 500 points and not counted.
 
 Text: the ``comment-body`` column of every Polis ``comments.csv`` (unique, non-empty), repeated where more
-is needed. Library imports are done before timing in both (a worker process keeps them). Embeddings: the unique texts are encoded once with MiniLM and cached under /tmp; larger sizes
-tile them with gaussian noise (sigma 0.01 per dimension) and renormalise. Sides are not given (the
-clusterer then works on all comments at once).
+is needed. Library imports happen before timing in both (a worker process keeps them loaded).
+Embeddings: the unique texts are encoded once with MiniLM and cached under /tmp; larger sizes tile them
+with gaussian noise (sigma 0.01 per dimension) and renormalise. Sides are not given (the clusterer then
+works on all comments at once).
 """
 
 from __future__ import annotations
@@ -85,6 +86,13 @@ def tiled(texts: list[str], authors: list[str], X: np.ndarray, n: int, seed: int
 
 
 def _peak_mib() -> float:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would include the parent's RSS at fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -106,19 +114,26 @@ class _TimedClusterer:
 
 
 def worker_ours(texts, authors, X, n: int, out: Path) -> None:
+    import sklearn.feature_extraction.text  # noqa: F401  (a long-lived worker has it loaded already)
+
     from forum.analysis.clustering import ViewpointClusterer
     from forum.analysis.pipeline import build_map
 
-    import sklearn.feature_extraction.text  # noqa: F401  (a long-lived worker has it loaded already)
-
     T, A, E = tiled(texts, authors, X, n)
     clusterer = _TimedClusterer(ViewpointClusterer(random_state=0))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     m = build_map(T, E, sides=None, authors=A, comment_ids=list(range(n)), clusterer=clusterer)
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu
     other = m.other.n_members if m.other else 0
-    result = {"seconds": total, "cluster_s": clusterer.seconds, "rest_s": total - clusterer.seconds,
-              "k": len(m.viewpoints), "other_share": other / n, "peak_mib": _peak_mib()}  # fmt: skip
+    result = {
+        "seconds": total,
+        "cpu_s": cpu,
+        "cluster_s": clusterer.seconds,
+        "rest_s": total - clusterer.seconds,
+        "k": len(m.viewpoints),
+        "other_share": other / n,
+        "peak_mib": _peak_mib(),
+    }
     out.write_text(json.dumps(result))
 
 
@@ -141,7 +156,7 @@ def worker_bertopic(texts, authors, X, n: int, out: Path) -> None:
     Z = reducer.fit_transform(E)
     save(umap_s=time.perf_counter() - start)
     t = time.perf_counter()
-    labels = HDBSCAN(min_cluster_size=5).fit_predict(Z)
+    labels = HDBSCAN(min_cluster_size=5, copy=True).fit_predict(Z)
     save(hdbscan_s=time.perf_counter() - t)
     t = time.perf_counter()
     groups = [np.flatnonzero(labels == k) for k in range(labels.max() + 1)]
@@ -201,7 +216,8 @@ def _fmt_row(n: int, ours: dict, base: dict) -> str:
         base_s = "-"
     phases = "/".join(s(base, k) for k in ("umap_s", "hdbscan_s", "ctfidf_s"))
     return (
-        f"| {n:,} | {ours['seconds']:.2f} | {ours['cluster_s']:.2f} | {ours['rest_s']:.2f} | "
+        f"| {n:,} | {ours['seconds']:.2f} | {ours.get('cpu_s', float('nan')):.2f} | "
+        f"{ours['cluster_s']:.2f} | {ours['rest_s']:.2f} | "
         f"{ours['peak_mib']:.0f} | {ours['k']} | {ours['other_share']:.0%} | {base_s} | {phases} | "
         f"{base.get('peak_mib', float('nan')):.0f} | {base.get('k', '-')} |"
     )
@@ -227,7 +243,7 @@ def main() -> None:
         {"ours": worker_ours, "bertopic": worker_bertopic}[kind](texts, authors, X, int(n), Path(out))
         return
 
-    report: dict = {"unique_texts": len(texts)}
+    report: dict = {"unique_texts": len(texts), "load": os.getloadavg()}
     if not args.skip_embed:
         sample = texts[: args.embed_n]
         tp = embedding_throughput(sample)
@@ -239,19 +255,21 @@ def main() -> None:
         report["maps"].append({"n": n, "ours": ours, "baseline": base})
         print(f"done {n}: ours {ours['seconds']:.2f}s", file=sys.stderr, flush=True)
 
-    print(f"Polis comments: {len(texts):,} unique texts; {os.cpu_count()} CPUs\n")
+    load = ", ".join(f"{x:.1f}" for x in report["load"])
+    print(
+        f"Polis comments: {len(texts):,} unique texts; {os.cpu_count()} CPUs; load average at start {load}\n"
+    )
     if "embedding" in report:
         e = report["embedding"]
-        print(
-            "| embedding (MiniLM, CPU) | texts | ours texts/s | raw SentenceTransformer.encode texts/s | ours/raw |"
-        )
+        print("| embedding (MiniLM, CPU) | texts | ours texts/s | raw `SentenceTransformer.encode` | ratio |")
         print("|---|---|---|---|---|")
-        print(
-            f"| best of 3, alternated | {e['n_texts']} | {e['ours']:.1f} | {e['raw']:.1f} | {e['ratio']:.0%} |\n"
-        )
-    print("| comments | ours build_map s | clustering s | summaries+layout s | ours peak RSS MiB | viewpoints "
-          "| other | BERTopic-style s | UMAP/HDBSCAN/c-TF-IDF s | baseline peak RSS MiB | topics |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+        cells = f"{e['n_texts']} | {e['ours']:.1f} | {e['raw']:.1f} | {e['ratio']:.0%}"
+        print(f"| best of 3, alternated | {cells} |\n")
+    print(
+        "| comments | ours build_map s | CPU s | clustering s | summaries+layout s | ours peak RSS MiB "
+        "| viewpoints | other | BERTopic-style s | UMAP/HDBSCAN/c-TF-IDF s | baseline peak RSS MiB | topics |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in report["maps"]:
         print(_fmt_row(row["n"], row["ours"], row["baseline"]))
     if args.json:

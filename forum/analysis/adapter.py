@@ -32,10 +32,12 @@ class EmbeddingAdapter:
     W1: np.ndarray
     b1: np.ndarray
     W2: np.ndarray | None = None
-    distance_threshold: float = 0.6
+    merge_distance: float = 0.25
     min_similarity: float = 0.3
     match_scale: float = 10.0
     match_bias: float = -5.0
+    stance_basis: np.ndarray | None = None
+    stance_gain: float = 0.0
     meta: dict = field(default_factory=dict)
 
     @property
@@ -51,23 +53,36 @@ class EmbeddingAdapter:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.dim_in:
             raise ValueError(f"expected (n, {self.dim_in}) embeddings, got {X.shape}")
-        if self.W2 is None:
-            Z = X @ self.W1 + self.b1
-        else:
-            Z = X + np.tanh(X @ self.W1 + self.b1) @ self.W2
+        Z = X @ self.W1 + self.b1 if self.W2 is None else X + np.tanh(X @ self.W1 + self.b1) @ self.W2
         Z = Z.astype(np.float32, copy=False)
         return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+    def emphasise_stance(self, Z: np.ndarray) -> np.ndarray:
+        """Stretch adapted embeddings along the learned stance subspace (for comments of unknown side).
+
+        ``stance_basis`` (d_out, r) spans the directions along which pro and con arguments of the same
+        topic differed on the train topics (sign-free, so it does not need to know which side is which);
+        deviations from the input's mean along it are amplified by ``stance_gain``.
+        """
+        if self.stance_basis is None or self.stance_gain == 0 or len(Z) == 0:
+            return Z
+        P = self.stance_basis
+        Y = Z + self.stance_gain * ((Z - Z.mean(axis=0)) @ P) @ P.T
+        return (Y / np.maximum(np.linalg.norm(Y, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
     def save(self, path: Path) -> None:
         """Write the adapter as a compressed ``.npz`` (float16 weights keep it small)."""
         arrays = {"W1": self.W1.astype(np.float32), "b1": self.b1.astype(np.float32)}
         if self.W2 is not None:
             arrays["W2"] = self.W2.astype(np.float32)
+        if self.stance_basis is not None:
+            arrays["stance_basis"] = self.stance_basis.astype(np.float32)
         scalars = {
-            "distance_threshold": self.distance_threshold,
+            "merge_distance": self.merge_distance,
             "min_similarity": self.min_similarity,
             "match_scale": self.match_scale,
             "match_bias": self.match_bias,
+            "stance_gain": self.stance_gain,
         }
         np.savez_compressed(path, **arrays, **{k: np.float64(v) for k, v in scalars.items()})
 
@@ -79,10 +94,12 @@ def _load(path_str: str) -> EmbeddingAdapter:
             W1=f["W1"].astype(np.float32),
             b1=f["b1"].astype(np.float32),
             W2=f["W2"].astype(np.float32) if "W2" in f else None,
-            distance_threshold=float(f["distance_threshold"]),
+            merge_distance=float(f["merge_distance"]),
             min_similarity=float(f["min_similarity"]),
             match_scale=float(f["match_scale"]),
             match_bias=float(f["match_bias"]),
+            stance_basis=f["stance_basis"].astype(np.float32) if "stance_basis" in f else None,
+            stance_gain=float(f["stance_gain"]) if "stance_gain" in f else 0.0,
         )
 
 

@@ -231,7 +231,7 @@ class ExtractiveSummariser:
         max_headline_chars: int = 160,
         side_threshold: float = 0.6,
         max_phrase_docs: int = 2000,
-        phrase_budget: int = 20000,
+        phrase_budget: int = 5000,
         quote_pool: int = 200,
     ):
         self.n_quotes = n_quotes

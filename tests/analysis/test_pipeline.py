@@ -114,7 +114,7 @@ def test_deterministic(make_planted):
 def test_default_clusterer_finds_planted_groups(make_planted):
     from sklearn.metrics import adjusted_rand_score
 
-    p = make_planted(sizes=(20, 16, 12, 10), seed=1)
+    p = make_planted(sizes=(40, 30, 25, 20), seed=1)
     m = build_map(p.texts, p.embeddings, sides=None, authors=p.authors, comment_ids=p.ids)
     grouped = p.truth >= 0
     assert adjusted_rand_score(p.truth[grouped], m.labels[grouped]) > 0.9

@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 export OMP_WAIT_POLICY := PASSIVE
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run test lint bench-analysis bench-argkp bench-polis
+.PHONY: install run test lint bench-install
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,17 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask forum seed-demo --if-empty
 	$(BIN)/flask forum analyse --all --if-stale
+	$(BIN)/flask forum compute-opinions --all --if-stale
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Create the venv and run the whole test suite (SQLite and PostgreSQL, browser tests in Chromium)
+PYTEST_ARGS ?= -n 2
 test: install
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+## Extra packages the benchmarks compare against (red-dwarf, UMAP); see docs/benchmarks.md
+bench-install: install
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 
 lint: install
 	$(BIN)/ruff check forum tests bench

@@ -15,6 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: config from ``FORUM_*`` variables, then ``config`` overrides on top."""
     from forum import cli, extensions, jobs
     from forum import config as forum_config
+    from forum import logging as forum_logging
     from forum.web import register_web
 
     app = Flask(
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     forum_config.ensure_secret_key(settings, app.instance_path)
     app.config.from_mapping(settings)
+    forum_logging.configure(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)

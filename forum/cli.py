@@ -80,7 +80,8 @@ def analyse_command(story: str | None, all_stories: bool, if_stale: bool) -> Non
         db.session.commit()
         click.echo(
             f"{item.slug}: {run.n_viewpoints} viewpoints from {run.n_comments} comments "
-            f"in {run.seconds:.1f}s (kept {run.changes['kept']}, new {run.changes['new']}, gone {run.changes['gone']})"
+            f"in {run.seconds:.1f}s (kept {run.changes['kept']}, new {run.changes['new']}, "
+            f"gone {run.changes['gone']})"
         )
 
 
@@ -113,4 +114,9 @@ def worker_command(burst: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from forum import (
+        cli_moderation,  # noqa: F401  (adds set-role, banned-word)
+        cli_polis,  # noqa: F401  (adds import-polis, export-polis, compute-opinions)
+    )
+
     app.cli.add_command(forum_cli)

@@ -28,7 +28,8 @@ from sqlalchemy import event, select
 from forum.analysis.embedders import Embedder, make_embedder
 from forum.extensions import db
 from forum.models import Comment, Story
-from forum.services import mapping, signals
+from forum.services import mapping, moderation, signals
+from forum.services import opinions as opinion_service
 
 log = logging.getLogger("forum.jobs")
 PENDING_KEY = "forum_pending_jobs"
@@ -47,6 +48,13 @@ def get_embedder() -> Embedder:
 # --- tasks: each runs in an app context and commits its own work ------------------------------------------
 
 
+def _embed_screen_place(comments: list[Comment]) -> None:
+    """Embed published comments, hold near-duplicates a reader repeats for an editor, place the rest."""
+    mapping.embed_comments(comments, get_embedder())
+    held = moderation.hold_near_duplicates(comments)
+    mapping.place_comments([c for c in comments if c not in held])
+
+
 def task_embed_and_place(comment_ids: list[int]) -> None:
     """Embed new or edited comments, place them in their nearest viewpoint, and queue a full map
     recomputation for stories that have changed enough."""
@@ -54,9 +62,7 @@ def task_embed_and_place(comment_ids: list[int]) -> None:
     for comment in comments:
         if comment.status != "published":
             mapping.unplace_comment(comment.id)
-    live = [c for c in comments if c.status == "published"]
-    mapping.embed_comments(live, get_embedder())
-    mapping.place_comments(live)
+    _embed_screen_place([c for c in comments if c.status == "published"])
     story_ids = {c.story_id for c in comments}
     db.session.commit()
     for story_id in sorted(story_ids):
@@ -79,19 +85,44 @@ def task_sweep(limit: int = 500) -> None:
     pending = mapping.comments_needing_embedding(embedder.name, limit=limit)
     if pending:
         log.info("sweep: embedding %d comments", len(pending))
-        mapping.embed_comments(pending, embedder)
-        mapping.place_comments(pending)
+        _embed_screen_place(pending)
         db.session.commit()
     for story in db.session.scalars(select(Story)):
         if mapping.map_is_stale(story):
             mapping.recompute_map(story, embedder, trigger="sweep")
             db.session.commit()
+    for story in list(db.session.scalars(select(Story))):
+        if opinion_service.is_stale(story):
+            opinion_service.compute_opinions(story)
+            db.session.commit()
+
+
+def task_compute_opinions(story_id: int) -> None:
+    """Recompute a story's opinion groups from its votes, unless nothing changed since the cached result."""
+    story = db.session.get(Story, story_id)
+    if story is not None and opinion_service.is_stale(story):
+        opinion_service.compute_opinions(story)
+        db.session.commit()
+
+
+def task_add_key_point(story_id: int, editor_id: int, statement: str) -> None:
+    """An editor's key point: embed the statement and gather the comments that make it."""
+    from forum.models import User
+    from forum.services import review
+
+    story, editor = db.session.get(Story, story_id), db.session.get(User, editor_id)
+    if story is None or editor is None:
+        return
+    review.add_key_point(story, editor, statement, get_embedder(), story.map_version)
+    db.session.commit()
 
 
 TASKS: dict[str, Callable[..., None]] = {
+    "add_key_point": task_add_key_point,
     "embed_and_place": task_embed_and_place,
     "recompute_map": task_recompute_map,
     "sweep": task_sweep,
+    "compute_opinions": task_compute_opinions,
 }
 
 
@@ -245,6 +276,27 @@ def _on_comment_changed(comment: Comment, action: str = "posted", **_) -> None:
     _remember(("embed_and_place", comment.id))
 
 
+def _on_vote_cast(comment: Comment, **_) -> None:
+    _remember(("opinions", comment.story_id))
+
+
+def _on_comment_hidden(comment: Comment, action: str = "posted", **_) -> None:
+    if action in ("deleted", "moderated"):  # the comment may leave (or rejoin) the vote geometry
+        _remember(("opinions", comment.story_id))
+
+
+def _is_pending(name: str, *args) -> bool:
+    """True when this exact job waits in a local queue and has not started: it will see what was just
+    committed, so queueing it again would only repeat the work (the debounce for busy stories)."""
+    q = get_queue()
+    if isinstance(q, ManualQueue):
+        return (name, args) in q.jobs
+    if isinstance(q, InProcessQueue):
+        with q._queue.mutex:
+            return (name, args) in q._queue.queue
+    return False  # RQ: a repeated job finds the cache up to date and returns after one cheap query
+
+
 def _after_commit(session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT was released: the real commit comes later
         return
@@ -254,6 +306,9 @@ def _after_commit(session) -> None:
     ids = [job[1] for job in jobs if job[0] == "embed_and_place"]
     if ids:
         enqueue("embed_and_place", ids)
+    for story_id in sorted({job[1] for job in jobs if job[0] == "opinions"}):
+        if not _is_pending("compute_opinions", story_id):
+            enqueue("compute_opinions", story_id)
 
 
 def _after_rollback(session) -> None:
@@ -270,6 +325,8 @@ def init_app(app: Flask) -> None:
     app.extensions["forum_queue"] = make_queue(app)
     if not _wired:
         signals.comment_changed.connect(_on_comment_changed, weak=False)
+        signals.vote_cast.connect(_on_vote_cast, weak=False)
+        signals.comment_changed.connect(_on_comment_hidden, weak=False)
         event.listen(FlaskSession, "after_commit", _after_commit)
         event.listen(FlaskSession, "after_rollback", _after_rollback)
         _wired = True

@@ -43,12 +43,16 @@ def test_seed_demo_creates_a_lively_story(app, session):
     story = db.session.scalar(select(Story).where(Story.slug == "anthropic-rsp-3"))
     assert story.headline.startswith("If you can't beat them")
     count = db.session.scalar(select(func.count()).select_from(Comment).where(Comment.story_id == story.id))
-    readers = db.session.scalar(select(func.count(func.distinct(Comment.author_id))).where(Comment.story_id == story.id))
+    readers = db.session.scalar(
+        select(func.count(func.distinct(Comment.author_id))).where(Comment.story_id == story.id)
+    )
     votes = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.story_id == story.id))
     assert count >= 120 and readers >= 40 and votes >= 10 * readers
     replies = db.session.scalar(select(func.count()).select_from(Comment).where(Comment.depth >= 2))
     assert replies > 0
-    top = db.session.scalar(select(Comment).where(Comment.story_id == story.id).order_by(Comment.agree_count.desc()))
+    top = db.session.scalar(
+        select(Comment).where(Comment.story_id == story.id).order_by(Comment.agree_count.desc())
+    )
     assert top.agree_count == db.session.scalar(
         select(func.count()).select_from(Vote).where(Vote.comment_id == top.id, Vote.value == 1)
     )
@@ -68,7 +72,9 @@ def test_demo_readers_cannot_log_in(app, session, client):
 
 def test_create_user_command(app, session):
     runner = app.test_cli_runner()
-    ok = runner.invoke(args=["forum", "create-user", "editor1", "--role", "editor", "--password", "long enough"])
+    ok = runner.invoke(
+        args=["forum", "create-user", "editor1", "--role", "editor", "--password", "long enough"]
+    )
     assert ok.exit_code == 0 and "Created editor 'editor1'" in ok.output
     assert db.session.scalar(select(User.role).where(User.username == "editor1")) == "editor"
     bad = runner.invoke(args=["forum", "create-user", "editor1", "--password", "long enough"])

@@ -7,8 +7,13 @@ from forum.sanitize import plain_text, render_comment
 
 def test_light_formatting_survives():
     html = render_comment("First *para*\n\nSecond **bold**\n\n> a quote\n\n- one\n- two\n\n`code`")
-    for fragment in ("<p>First <em>para</em></p>", "<strong>bold</strong>", "<blockquote>", "<li>one</li>",
-                     "<code>code</code>"):
+    for fragment in (
+        "<p>First <em>para</em></p>",
+        "<strong>bold</strong>",
+        "<blockquote>",
+        "<li>one</li>",
+        "<code>code</code>",
+    ):
         assert fragment in html
 
 
@@ -33,7 +38,18 @@ def test_links_get_rel_and_bare_urls_are_linked():
 def test_hostile_markup_is_neutralised(hostile):
     html = render_comment(hostile).lower()
     tags = re.findall(r"<([a-z0-9]+)([^>]*)>", html)
-    assert {name for name, _ in tags} <= {"p", "a", "em", "strong", "blockquote", "code", "ul", "ol", "li", "br"}
+    assert {name for name, _ in tags} <= {
+        "p",
+        "a",
+        "em",
+        "strong",
+        "blockquote",
+        "code",
+        "ul",
+        "ol",
+        "li",
+        "br",
+    }
     for _, attrs in tags:
         assert not re.search(r"\bon[a-z]+\s*=", attrs)
         assert "javascript:" not in attrs and "src=" not in attrs

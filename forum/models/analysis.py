@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -81,6 +82,14 @@ class Viewpoint(db.Model):
     centroid: Mapped[bytes | None] = mapped_column(LargeBinary)
     is_other: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Editors' work, kept across recomputations while the viewpoint keeps its identity.
+    editor_headline: Mapped[str | None] = mapped_column(Text)
+    editor_summary: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    pinned_quote_ids: Mapped[list | None] = mapped_column(JSON)
+    # Curated by an editor (merged, split, moved into, or defined by a key point): its members stay put.
+    curated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    key_point: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -89,6 +98,11 @@ class Viewpoint(db.Model):
     @property
     def centroid_array(self) -> np.ndarray | None:
         return None if self.centroid is None else np.frombuffer(self.centroid, dtype=np.float32)
+
+    @property
+    def title(self) -> str:
+        """What readers see: the editor's headline when there is one."""
+        return self.editor_headline or self.headline
 
     @property
     def side_name(self) -> str:
@@ -108,3 +122,15 @@ class ViewpointMember(db.Model):
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     viewpoint: Mapped[Viewpoint] = relationship(back_populates="members")
+
+
+class PublishedMap(db.Model):
+    """A snapshot of a story's debate map as an editor published it (what readers and the widget see)."""
+
+    __tablename__ = "published_map"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

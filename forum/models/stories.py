@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -44,6 +46,12 @@ class Story(db.Model):
     # The debate map: when it was last fully computed, and how many comment changes it has not absorbed yet.
     map_computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     map_changes_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped by every recomputation and every editor edit: forms carry it to refuse stale edits.
+    map_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Readers see the published map; with auto-publish they see the live one.
+    map_auto_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # How new comments are treated: see forum.models.moderation.MODERATION_MODES.
+    moderation_mode: Mapped[str] = mapped_column(String(10), default="post", server_default="post")
 
     @property
     def is_open(self) -> bool:

@@ -52,11 +52,12 @@ def find_user(username: str) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The user with these credentials, or None. Unknown names and wrong passwords look the same."""
+    """The user with these credentials, or None. Unknown names, wrong passwords and banned accounts look
+    the same."""
     user = find_user(username)
     if user is None:
         _DUMMY.check_password(password or "")
         return None
-    if not user.check_password(password or ""):
+    if not user.check_password(password or "") or user.status == "banned":
         return None
     return user

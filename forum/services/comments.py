@@ -8,24 +8,26 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from forum.extensions import db
 from forum.models import Comment, CommentRevision, Story, User, Vote
 from forum.models.stories import SIDES
 from forum.sanitize import render_comment
-from forum.services import signals
+from forum.services import moderation, signals
 from forum.services.errors import Forbidden, InvalidInput, NotFound
 
 SORTS = ("newest", "oldest", "agreed", "divisive")
 VISIBLE = ("published",)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: anything larger names nothing
 
 
 def get_story(slug_or_id: str | int) -> Story:
     """The story with this slug (or numeric id), or NotFound."""
     story = None
-    if isinstance(slug_or_id, int) or str(slug_or_id).isdigit():
-        story = db.session.get(Story, int(slug_or_id))
+    ref = str(slug_or_id)
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
+        story = db.session.get(Story, int(ref))
     if story is None:
         story = db.session.scalar(select(Story).where(Story.slug == str(slug_or_id)))
     if story is None:
@@ -38,7 +40,7 @@ def get_comment(comment_id: int | str | None) -> Comment:
         cid = int(comment_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise NotFound("There is no such comment.") from None
-    comment = db.session.get(Comment, cid)
+    comment = db.session.get(Comment, cid) if 0 < cid <= MAX_ID else None
     if comment is None:
         raise NotFound("There is no such comment.")
     return comment
@@ -120,6 +122,7 @@ def post_comment(
         return db.session.scalars(
             select(Comment).where(Comment.author_id == author.id, Comment.idempotency_key == key)
         ).one()
+    moderation.screen_new_comment(comment)  # published, or pending with a hold reason (audited)
     signals.comment_changed.send(comment, action="posted")
     return comment
 
@@ -209,12 +212,21 @@ def _sort_key(sort: str):
     }[sort]
 
 
+def _shown_to(viewer: User | None, *statuses: str):
+    """Comments in ``statuses``, plus the viewer's own comments awaiting moderation."""
+    shown = Comment.status.in_(statuses)
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        shown = or_(shown, (Comment.status == "pending") & (Comment.author_id == viewer.id))
+    return shown
+
+
 def _replies_and_votes(roots: list[Comment], viewer: User | None) -> tuple[dict, dict]:
     children: dict[int, list[Comment]] = {}
     if roots:
         replies = db.session.scalars(
             select(Comment)
-            .where(Comment.root_id.in_([r.id for r in roots]), Comment.status.in_(("published", "deleted")))
+            .options(selectinload(Comment.author))  # one query for every reply's author, not one each
+            .where(Comment.root_id.in_([r.id for r in roots]), _shown_to(viewer, "published", "deleted"))
             .order_by(Comment.created_at, Comment.id)
         )
         for reply in replies:
@@ -252,7 +264,7 @@ def thread_page(
     visible_roots = select(Comment).where(
         Comment.story_id == story.id,
         Comment.parent_id.is_(None),
-        or_(Comment.status.in_(VISIBLE), (Comment.status == "deleted") & has_live_reply),
+        or_(_shown_to(viewer, *VISIBLE), (Comment.status == "deleted") & has_live_reply),
     )
     total = db.session.scalar(select(func.count()).select_from(visible_roots.subquery())) or 0
     pages = max(1, -(-total // per_page))
@@ -260,7 +272,10 @@ def thread_page(
         raise NotFound(f"There is no page {page}; this discussion has {pages}.")
     roots = list(
         db.session.scalars(
-            visible_roots.order_by(*_sort_key(sort)).limit(per_page).offset((page - 1) * per_page)
+            visible_roots.options(selectinload(Comment.author))
+            .order_by(*_sort_key(sort))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
     )
     children, my_votes = _replies_and_votes(roots, viewer)

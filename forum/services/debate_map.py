@@ -1,13 +1,20 @@
-"""Reading a story's debate map for pages, the widget and the API."""
+"""Reading a story's debate map for pages, the widget, reports and the API.
+
+Two views of the same map: the live one (what the analysis and the editors made, for editors' preview) and
+the published one (what readers and the widget see: the editors' last published snapshot, or the live map
+without hidden viewpoints when the story auto-publishes).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, Story, Viewpoint, ViewpointMember
+from forum.models import Comment, PublishedMap, Story, Viewpoint, ViewpointMember
 from forum.services.errors import NotFound
 
 
@@ -28,8 +35,35 @@ class Reaction:
 
 
 @dataclass
+class SnapshotViewpoint:
+    """A viewpoint as published (same attributes the templates read from :class:`Viewpoint`)."""
+
+    id: int
+    title: str
+    headline: str
+    editor_summary: str | None
+    side: int
+    share: float
+    n_members: int
+    n_authors: int
+    key_phrases: list[str]
+    quote_ids: list[int]
+    member_ids: list[int]
+    x: float | None
+    y: float | None
+    radius: float | None
+    is_other: bool
+    active: bool = True
+    hidden: bool = False
+
+    @property
+    def side_name(self) -> str:
+        return {1: "agree", -1: "disagree"}.get(self.side, "mixed")
+
+
+@dataclass
 class ViewpointView:
-    viewpoint: Viewpoint
+    viewpoint: Viewpoint | SnapshotViewpoint
     quotes: list[Comment]
     reaction: Reaction
     group_reactions: list = field(default_factory=list)
@@ -46,13 +80,16 @@ class MapView:
     other: ViewpointView | None
     n_comments: int
     n_placed: int
+    published_at: datetime | None = None
+    is_live: bool = True
+    opinions: Any = None  # forum.services.opinions.OpinionsPage: groups, common ground, divisive statements
 
     @property
     def ready(self) -> bool:
         return bool(self.viewpoints)
 
 
-def _reactions(viewpoint_ids: list[int]) -> dict[int, Reaction]:
+def _reactions_by_viewpoint(viewpoint_ids: list[int]) -> dict[int, Reaction]:
     rows = db.session.execute(
         select(
             ViewpointMember.viewpoint_id,
@@ -67,45 +104,149 @@ def _reactions(viewpoint_ids: list[int]) -> dict[int, Reaction]:
     return {vid: Reaction(int(a or 0), int(d or 0), int(p or 0)) for vid, a, d, p in rows}
 
 
-def read_map(story: Story) -> MapView:
-    """The story's current viewpoints, largest first, each with its quotes and vote reaction."""
-    viewpoints = list(
-        db.session.scalars(
-            select(Viewpoint)
-            .where(Viewpoint.story_id == story.id, Viewpoint.active.is_(True))
-            .order_by(Viewpoint.is_other, Viewpoint.position)
-        )
-    )
-    quote_ids = {q for v in viewpoints for q in (v.quote_ids or [])}
+def _reaction_of(comment_ids: list[int]) -> Reaction:
+    if not comment_ids:
+        return Reaction()
+    a, d, p = db.session.execute(
+        select(
+            func.sum(Comment.agree_count), func.sum(Comment.disagree_count), func.sum(Comment.pass_count)
+        ).where(Comment.id.in_(comment_ids))
+    ).one()
+    return Reaction(int(a or 0), int(d or 0), int(p or 0))
+
+
+def _quote_ids(v: Viewpoint | SnapshotViewpoint) -> list[int]:
+    pinned = getattr(v, "pinned_quote_ids", None) or []
+    return list(dict.fromkeys(pinned + list(v.quote_ids or [])))[:3]
+
+
+def _build(story: Story, viewpoints: list, reactions: dict[int, Reaction], **extra) -> MapView:
+    """Assemble a :class:`MapView` from live or snapshot viewpoints (quotes loaded in one query)."""
+    wanted = {q for v in viewpoints for q in _quote_ids(v)}
     quotes = (
-        {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(quote_ids)))}
-        if quote_ids
-        else {}
+        {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))} if wanted else {}
     )
-    reactions = _reactions([v.id for v in viewpoints]) if viewpoints else {}
     views = [
         ViewpointView(
             v,
-            [quotes[q] for q in (v.quote_ids or []) if q in quotes and quotes[q].status == "published"],
+            [quotes[q] for q in _quote_ids(v) if q in quotes and quotes[q].status == "published"],
             reactions.get(v.id, Reaction()),
         )
         for v in viewpoints
     ]
-    n_comments = db.session.scalar(
+    counts = db.session.execute(
         select(func.count())
         .select_from(Comment)
         .where(Comment.story_id == story.id, Comment.status == "published")
-    )
-    n_placed = db.session.scalar(
+    ).scalar()
+    placed = db.session.scalar(
         select(func.count()).select_from(ViewpointMember).where(ViewpointMember.story_id == story.id)
     )
-    return MapView(
-        story=story,
-        viewpoints=[v for v in views if not v.viewpoint.is_other],
-        other=next((v for v in views if v.viewpoint.is_other), None),
-        n_comments=n_comments or 0,
-        n_placed=n_placed or 0,
+    return _add_opinion_groups(
+        MapView(
+            story=story,
+            viewpoints=[v for v in views if not v.viewpoint.is_other],
+            other=next((v for v in views if v.viewpoint.is_other), None),
+            n_comments=counts or 0,
+            n_placed=placed or 0,
+            **extra,
+        )
     )
+
+
+def _add_opinion_groups(view: MapView) -> MapView:
+    """How each opinion group (from votes, cached) reacts to each viewpoint's comments, plus common ground."""
+    from forum.services import opinions as opinion_service
+
+    view.opinions = opinion_service.story_overview(view.story)
+    if len(view.opinions.groups) < 2:
+        return view
+    items = view.viewpoints + ([view.other] if view.other else [])
+    members: dict[int, list[int]] = {}
+    live = [i.viewpoint.id for i in items if not hasattr(i.viewpoint, "member_ids")]
+    if live:
+        for comment_id, viewpoint_id in db.session.execute(
+            select(ViewpointMember.comment_id, ViewpointMember.viewpoint_id).where(
+                ViewpointMember.viewpoint_id.in_(live)
+            )
+        ):
+            members.setdefault(viewpoint_id, []).append(comment_id)
+    for item in items:
+        ids = getattr(item.viewpoint, "member_ids", None) or members.get(item.viewpoint.id, [])
+        item.group_reactions = opinion_service.group_reactions(view.opinions.cache, ids)
+    return view
+
+
+def live_viewpoints(story: Story, *, include_hidden: bool = True) -> list[Viewpoint]:
+    query = select(Viewpoint).where(Viewpoint.story_id == story.id, Viewpoint.active.is_(True))
+    if not include_hidden:
+        query = query.where(Viewpoint.hidden.is_(False))
+    return list(db.session.scalars(query.order_by(Viewpoint.is_other, Viewpoint.position, Viewpoint.id)))
+
+
+def read_map(story: Story, *, include_hidden: bool = True) -> MapView:
+    """The live map (editors' preview): current viewpoints, largest first, with quotes and reactions."""
+    viewpoints = live_viewpoints(story, include_hidden=include_hidden)
+    reactions = _reactions_by_viewpoint([v.id for v in viewpoints]) if viewpoints else {}
+    return _build(story, viewpoints, reactions)
+
+
+def snapshot(story: Story) -> dict[str, Any]:
+    """The live map without hidden viewpoints, as plain data (what publishing stores and exports carry)."""
+    viewpoints = live_viewpoints(story, include_hidden=False)
+    members: dict[int, list[int]] = {v.id: [] for v in viewpoints}
+    for comment_id, viewpoint_id in db.session.execute(
+        select(ViewpointMember.comment_id, ViewpointMember.viewpoint_id)
+        .where(ViewpointMember.viewpoint_id.in_(list(members)))
+        .order_by(ViewpointMember.comment_id)
+    ):
+        members[viewpoint_id].append(comment_id)
+    return {
+        "story": {"id": story.id, "slug": story.slug, "headline": story.headline, "question": story.question},
+        "map_version": story.map_version or 0,
+        "viewpoints": [
+            {
+                "id": v.id,
+                "title": v.title,
+                "headline": v.headline,
+                "editor_summary": v.editor_summary,
+                "side": v.side,
+                "share": v.share,
+                "n_members": v.n_members,
+                "n_authors": v.n_authors,
+                "key_phrases": list(v.key_phrases or []),
+                "quote_ids": _quote_ids(v),
+                "member_ids": members[v.id],
+                "x": v.x,
+                "y": v.y,
+                "radius": v.radius,
+                "is_other": v.is_other,
+            }
+            for v in viewpoints
+        ],
+    }
+
+
+def latest_publication(story: Story) -> PublishedMap | None:
+    return db.session.scalar(
+        select(PublishedMap)
+        .where(PublishedMap.story_id == story.id)
+        .order_by(PublishedMap.id.desc())
+        .limit(1)
+    )
+
+
+def published_map(story: Story) -> MapView:
+    """The map readers and the widget see: the last published snapshot, or the live map (without hidden
+    viewpoints) when the story auto-publishes. Empty when nothing has been published yet."""
+    if story.map_auto_publish:
+        return read_map(story, include_hidden=False)
+    publication = latest_publication(story)
+    if publication is None:
+        return _build(story, [], {}, is_live=False)
+    viewpoints = [SnapshotViewpoint(**v) for v in publication.data.get("viewpoints", [])]
+    reactions = {v.id: _reaction_of(v.member_ids) for v in viewpoints}
+    return _build(story, viewpoints, reactions, published_at=publication.created_at, is_live=False)
 
 
 def get_viewpoint(story: Story, viewpoint_id: int) -> Viewpoint:
@@ -130,8 +271,3 @@ def viewpoint_members(viewpoint: Viewpoint) -> list[Comment]:
 def comment_viewpoint(comment_id: int) -> Viewpoint | None:
     member = db.session.get(ViewpointMember, comment_id)
     return member.viewpoint if member is not None and member.viewpoint.active else None
-
-
-def published_map(story: Story) -> MapView:
-    """The map readers and the widget see. Until editors publish maps (the editor workspace), the live map."""
-    return read_map(story)

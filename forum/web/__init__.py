@@ -9,13 +9,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from forum.extensions import db, login_manager
 from forum.models import User
 from forum.sanitize import render_comment
-from forum.web import errors, security
+from forum.web import errors, health, security
 
 
 def register_web(app: Flask) -> None:
+    from forum.web.admin import bp as admin_bp
+    from forum.web.api import bp as api_bp
     from forum.web.auth import bp as auth_bp
+    from forum.web.editor import bp as editor_bp
+    from forum.web.editor import flags_bp
     from forum.web.maps import bp as maps_bp
+    from forum.web.opinions import bp as opinions_bp
     from forum.web.readers import bp as readers_bp
+    from forum.web.review import bp as review_bp
+    from forum.web.sites import admin_bp as sites_admin_bp
+    from forum.web.sites import editor_bp as sites_editor_bp
+    from forum.web.widget import api_bp as widget_api_bp
+    from forum.web.widget import bp as widget_bp
 
     proxies = app.config["FORUM_TRUSTED_PROXIES"]
     if proxies:
@@ -28,6 +38,17 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(readers_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(maps_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(api_bp)
+    health.register(app)
+    app.register_blueprint(widget_bp)
+    app.register_blueprint(widget_api_bp)
+    app.register_blueprint(sites_admin_bp)
+    app.register_blueprint(sites_editor_bp)
+    app.register_blueprint(opinions_bp)
+    app.register_blueprint(editor_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(flags_bp)
     app.before_request(security.refuse_nul_bytes)
     app.after_request(security.add_security_headers)
     errors.register(app)

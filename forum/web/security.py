@@ -14,7 +14,9 @@ CSP = (
 def add_security_headers(response: Response) -> Response:
     """The usual headers on every response; a view may set its own CSP first (the widget does)."""
     response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # A view that lets others frame it sets its own frame-ancestors; everything else refuses framing.
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
@@ -28,9 +30,9 @@ def refuse_nul_bytes() -> None:
     """NUL characters have no place in a URL or a form, and PostgreSQL cannot store them: refuse with 400."""
     if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
         abort(400, "The request contains a NUL character, which is not allowed.")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if any("\x00" in v for v in request.form.values()):
-            abort(400, "The form contains a NUL character, which is not allowed.")
+    is_form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+    if is_form and any("\x00" in v for v in request.form.values()):
+        abort(400, "The form contains a NUL character, which is not allowed.")
 
 
 class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):

@@ -6,15 +6,19 @@ from tests.factories import make_comment, make_story
 
 
 def test_map_page_before_there_is_a_map(client, session):
-    story = make_story()
+    story = make_story(map_auto_publish=True)
     html = client.get(f"/stories/{story.slug}/map").get_data(as_text=True)
     assert "The map is being drawn" in html
+    unpublished = make_story()
+    assert "have not published" in client.get(f"/stories/{unpublished.slug}/map").get_data(as_text=True)
     assert client.get("/stories/nope/map").status_code == 404
 
 
 def test_map_page_lists_viewpoints_with_quotes_and_bubbles(app, client, debate):
     story, posted = debate
     jobs.drain(app)
+    story.map_auto_publish = True
+    db.session.commit()
     response = client.get(f"/stories/{story.slug}/map")
     html = response.get_data(as_text=True)
     assert response.status_code == 200

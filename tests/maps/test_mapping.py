@@ -131,7 +131,8 @@ def test_recompute_keeps_identity_and_reports_changes(app, debate):
     after = {v.id: _members(v) for v in _viewpoints(story) if not v.is_other}
     assert set(before) & set(after), "viewpoints keep their ids when their members still match"
     assert run.changes["kept"] >= 1 and run.n_comments == sum(len(v) for v in posted.values()) + 3
-    placed = set().union(*after.values()) | _members(next(v for v in _viewpoints(story) if v.is_other) or [])
+    other = next((v for v in _viewpoints(story) if v.is_other), None)
+    placed = set().union(*after.values()) | (_members(other) if other else set())
     assert {c.id for c in extra} <= placed
     assert db.session.scalar(select(func.count()).select_from(MapRun).where(MapRun.story_id == story.id)) >= 2
 
@@ -176,3 +177,43 @@ def test_centroids_are_stored_for_placement(app, debate):
     for v in _viewpoints(story):
         c = v.centroid_array
         assert c.shape == (384,) and abs(float(np.linalg.norm(c)) - 1) < 1e-3
+
+
+def test_configured_labeller_rewrites_headlines(app, debate):
+    """An OpenAI-compatible endpoint (a local fake here) rewrites the headlines when configured."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    asked = []
+
+    class Fake(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            body = json.dumps(
+                {"choices": [{"message": {"content": "Headline: A rewritten headline"}}]}
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Fake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    story, _ = debate
+    app.config.update(
+        FORUM_LABELLER_URL=f"http://127.0.0.1:{server.server_port}/v1", FORUM_LABELLER_MODEL="fake"
+    )
+    try:
+        mapping.recompute_map(story, HashingEmbedder())
+    finally:
+        app.config.update(FORUM_LABELLER_URL=None, FORUM_LABELLER_MODEL=None)
+        server.shutdown()
+        server.server_close()
+    titles = {v.headline for v in _viewpoints(story) if not v.is_other}
+    assert titles == {"A rewritten headline"} and asked and asked[0]["model"] == "fake"

@@ -223,3 +223,23 @@ def test_suspended_reader_cannot_post(client, session):
     story = make_story()
     assert post_form(client, f"/stories/{story.slug}/comments", {"body": "hi"}).status_code == 403
     assert _count_comments() == 0
+
+
+def test_author_sees_own_held_comment_others_do_not(client, session):
+    from tests.factories import make_comment
+
+    story = make_story()
+    author = make_user("heldauthor")
+    held = make_comment(story, author, "Waiting for an editor", status="pending")
+    anon_html = client.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Waiting for an editor" not in anon_html
+    login(client, "heldauthor")
+    html = client.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Waiting for an editor" in html and "Awaiting moderation" in html
+    assert held.status == "pending"
+
+
+def test_odd_story_and_comment_refs_are_404(client, session):
+    for ref in ("²", "99999999999999999999", "0", "-1"):
+        assert client.get(f"/stories/{ref}").status_code == 404
+    assert client.get("/comments/99999999999999999999").status_code == 404

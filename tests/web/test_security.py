@@ -19,8 +19,10 @@ def test_rate_limit_on_login(app, session):
     limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], FORUM_LIMIT_LOGIN="3 per minute")
     c = limited.test_client()
     with limited.app_context():
-        statuses = [post_form(c, "/login", {"username": "nobody", "password": "nothing1"}).status_code
-                    for _ in range(4)]
+        statuses = [
+            post_form(c, "/login", {"username": "nobody", "password": "nothing1"}).status_code
+            for _ in range(4)
+        ]
     assert statuses == [401, 401, 401, 429]
 
 

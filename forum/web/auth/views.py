@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import db
 from forum.services import accounts
@@ -43,20 +43,27 @@ def register():
     return render_template("auth/register.html", form=form, error=error), (error.status if error else 200)
 
 
+def log_in_from_form(form: LoginForm) -> str | None:
+    """Check a posted login form and log the user in; the error to show otherwise (the same message for
+    every failure, so nobody learns which accounts exist)."""
+    if not form.validate():
+        abort(400, "The form was incomplete or malformed.")
+    user = accounts.authenticate(form.username.data, form.password.data)
+    if user is None:
+        return "Wrong username or password."
+    login_user(user)
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login
 def login():
     form = LoginForm(next=request.args.get("next"))
     error = None
     if request.method == "POST":
-        if not form.validate():
-            abort(400, "The form was incomplete or malformed.")
-        user = accounts.authenticate(form.username.data, form.password.data)
-        if user is None or user.status == "banned":
-            error = "Wrong username or password."
-        else:
-            login_user(user)
-            flash(f"Logged in as {user.display_name}.", "success")
+        error = log_in_from_form(form)
+        if error is None:
+            flash(f"Logged in as {current_user.display_name}.", "success")
             return _after_login(form.next.data)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 

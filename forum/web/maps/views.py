@@ -13,13 +13,17 @@ bp = Blueprint("maps", __name__)
 @bp.get("/stories/<slug>/map")
 def story_map(slug: str):
     story = comment_service.get_story(slug)
-    return render_template("maps/map.html", story=story, view=debate_map.read_map(story))
+    return render_template("maps/map.html", story=story, view=debate_map.published_map(story))
 
 
 @bp.get("/stories/<slug>/map/viewpoints/<int:viewpoint_id>")
 def viewpoint(slug: str, viewpoint_id: int):
     story = comment_service.get_story(slug)
     vp = debate_map.get_viewpoint(story, viewpoint_id)
+    if vp.hidden:
+        return render_template(
+            "errors/error.html", message="There is no such viewpoint on this story.", status=404
+        ), 404
     return render_template(
         "maps/viewpoint.html", story=story, vp=vp, members=debate_map.viewpoint_members(vp)
     )

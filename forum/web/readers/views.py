@@ -96,7 +96,10 @@ def post_comment(slug: str):
     db.session.commit()
     if wants_json():
         return jsonify(id=comment.id, status=comment.status, html=comment.body_html), 201
-    flash("Your comment is posted.", "success")
+    if comment.status == "pending":
+        flash("Thanks! Your comment is held for moderation and appears once an editor approves it.", "info")
+    else:
+        flash("Your comment is posted.", "success")
     return redirect(url_for("readers.story", slug=story.slug, _anchor=f"c{comment.id}"), code=303)
 
 

@@ -68,6 +68,9 @@ def cast_vote(comment: Comment, user: User, choice: str | None) -> Vote:
         raise Forbidden("You cannot vote on your own comment.")
     _require_participant(user, comment.story)
     value = VOTE_VALUES[choice]
+    # Serialise votes on one comment: with the comment row locked, the recount below runs after any
+    # concurrent vote on it has committed, so it counts every vote (PostgreSQL; SQLite serialises writes).
+    db.session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
     now = datetime.now(UTC)
     vote = db.session.scalar(select(Vote).where(Vote.comment_id == comment.id, Vote.user_id == user.id))
     if vote is None:

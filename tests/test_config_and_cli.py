@@ -42,6 +42,7 @@ def test_seed_demo_creates_a_lively_story(app, session):
     assert result.exit_code == 0, result.output
     story = db.session.scalar(select(Story).where(Story.slug == "anthropic-rsp-3"))
     assert story.headline.startswith("If you can't beat them")
+    assert story.map_auto_publish, "the demo shows its live map without an editor"
     count = db.session.scalar(select(func.count()).select_from(Comment).where(Comment.story_id == story.id))
     readers = db.session.scalar(
         select(func.count(func.distinct(Comment.author_id))).where(Comment.story_id == story.id)

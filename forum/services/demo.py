@@ -24,6 +24,7 @@ def seed_demo(data, votes, on_progress: Callable[[int], None] | None = None) -> 
         question=s.question,
         published_at=published,
         created_at=published,
+        map_auto_publish=True,  # the demo shows its live map; new stories wait for an editor to publish
     )
     db.session.add(story)
     users: dict[str, User] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, request
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -53,11 +55,17 @@ def register_web(app: Flask) -> None:
     app.after_request(security.add_security_headers)
     errors.register(app)
 
-    app.add_template_filter(lambda text: Markup(render_comment(text or "")), "markdown")
+    app.add_template_filter(_markdown_filter, "markdown")
 
     @app.context_processor
     def _globals() -> dict:
         return {"request_path": request.path}
+
+
+@lru_cache(maxsize=512)
+def _markdown_filter(text: str | None) -> Markup:
+    """Editors' Markdown (story bodies) as safe HTML; rendered once per distinct text."""
+    return Markup(render_comment(text or ""))
 
 
 @login_manager.user_loader

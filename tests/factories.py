@@ -41,9 +41,7 @@ def make_comment(
     comment = Comment(
         story_id=story.id,
         author_id=author.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
+        **Comment.thread_position(parent),
         body=body,
         body_html=render_comment(body),
         created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),

@@ -92,6 +92,13 @@ class Comment(db.Model):
         back_populates="comment", order_by="CommentRevision.id", cascade="all, delete-orphan"
     )
 
+    @staticmethod
+    def thread_position(parent: Comment | None) -> dict[str, int | None]:
+        """The threading columns of a reply to ``parent`` (or of a top-level comment when None)."""
+        if parent is None:
+            return {"parent_id": None, "root_id": None, "depth": 0}
+        return {"parent_id": parent.id, "root_id": parent.root_id or parent.id, "depth": parent.depth + 1}
+
     @property
     def vote_total(self) -> int:
         return self.agree_count + self.disagree_count + self.pass_count

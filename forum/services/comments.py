@@ -103,9 +103,7 @@ def post_comment(
     comment = Comment(
         story_id=story.id,
         author_id=author.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
+        **Comment.thread_position(parent),
         body=text,
         body_html=render_comment(text),
         side=side,

@@ -40,9 +40,7 @@ def seed_demo(data, votes, on_progress: Callable[[int], None] | None = None) -> 
         comment = Comment(
             story_id=story.id,
             author_id=users[item.author].id,
-            parent_id=parent.id if parent else None,
-            root_id=(parent.root_id or parent.id) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
+            **Comment.thread_position(parent),
             body=item.body,
             body_html=render_comment(item.body),
             side=item.side,

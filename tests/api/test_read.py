@@ -82,48 +82,19 @@ def test_method_not_allowed_is_json_405(client, story):
     error_of(client.delete("/api/stories/api-story"), 405)
 
 
-ARGUMENTS = {
-    "regulate": (
-        "disagree",
-        [
-            "Regulation must force every lab to keep its safety pledges.",
-            "Only binding regulation can stop labs dropping safety pledges.",
-            "Lawmakers should regulate labs so safety pledges are binding.",
-            "We need regulation that makes safety pledges legally binding for labs.",
-            "Regulators must make these safety pledges binding on every lab.",
-            "Binding regulation of AI labs is the only answer to dropped safety pledges.",
-        ],
-    ),
-    "pointless": (
-        "agree",
-        [
-            "A unilateral pause is pointless while competitors keep racing.",
-            "Pausing alone is pointless when competitors race ahead anyway.",
-            "One lab pausing unilaterally is pointless, competitors just keep racing.",
-            "Unilateral pauses are pointless if the competitors never pause.",
-            "It is pointless for one lab to pause while its competitors keep racing.",
-            "A pause by one company is pointless, competitors will keep racing.",
-        ],
-    ),
-}
-
-
-def test_viewpoints_before_and_after_the_map(client, app):
-    from forum.services import comments as comment_service
-
-    story = make_story(slug="mapped", map_auto_publish=True)
-    empty = client.get("/api/stories/mapped/viewpoints").get_json()
-    assert (empty["ready"], empty["n_comments"], empty["viewpoints"], empty["other"]) == (False, 0, [], None)
-    for key, (side, texts) in ARGUMENTS.items():
-        for i, text in enumerate(texts):
-            comment_service.post_comment(story, make_user(f"{key}{i}"), text, side=side)
+def test_viewpoints_before_and_after_the_map(client, app, debate):
+    story, posted = debate
+    story.map_auto_publish = True
     db.session.commit()
+    n = sum(len(texts) for texts in posted.values())
+    empty = client.get(f"/api/stories/{story.slug}/viewpoints").get_json()
+    assert (empty["ready"], empty["n_comments"], empty["viewpoints"], empty["other"]) == (False, n, [], None)
     jobs.drain(app)
-    body = client.get("/api/stories/mapped/viewpoints").get_json()
-    assert body["ready"] and body["n_comments"] == 12 and body["n_placed"] > 0
+    body = client.get(f"/api/stories/{story.slug}/viewpoints").get_json()
+    assert body["ready"] and body["n_comments"] == n and body["n_placed"] > 0
     first = body["viewpoints"][0]
     assert first["headline"] and first["n_members"] >= 2 and first["side"] in ("agree", "disagree", "mixed")
-    detail = client.get(f"/api/stories/mapped/viewpoints/{first['id']}?limit=2").get_json()
+    detail = client.get(f"/api/stories/{story.slug}/viewpoints/{first['id']}?limit=2").get_json()
     assert detail["id"] == first["id"] and detail["members"]["total"] == first["n_members"]
     assert len(detail["members"]["items"]) == 2
-    error_of(client.get("/api/stories/mapped/viewpoints/2147483647"), 404)
+    error_of(client.get(f"/api/stories/{story.slug}/viewpoints/2147483647"), 404)

@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models.users import ROLES, STATUSES
 from forum.services import moderation
 from forum.web.editor.forms import RoleForm
+from forum.web.forms import require_valid
 from forum.web.roles import guard, requires
 
 bp = guard(Blueprint("admin", __name__, url_prefix="/admin"))
@@ -36,8 +37,7 @@ def users():
 def set_role(user_id: int):
     user = moderation.get_user(user_id)
     form = RoleForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     moderation.set_role(user, form.role.data, current_user, form.reason.data)
     db.session.commit()
     flash(f"{user.display_name} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", "success")

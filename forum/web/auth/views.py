@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import db
@@ -10,6 +10,7 @@ from forum.services import accounts
 from forum.services.errors import InvalidInput, ServiceError
 from forum.web import limits
 from forum.web.auth.forms import LoginForm, RegisterForm
+from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.readers.forms import ActionForm
 
@@ -26,8 +27,7 @@ def register():
     form = RegisterForm(next=request.args.get("next"))
     error = None
     if request.method == "POST":
-        if not form.validate():
-            abort(400, "The form was incomplete or malformed.")
+        require_valid(form)
         try:
             if form.password.data != form.confirm.data:
                 raise InvalidInput("The two passwords differ.", field="confirm")
@@ -46,8 +46,7 @@ def register():
 def log_in_from_form(form: LoginForm) -> str | None:
     """Check a posted login form and log the user in; the error to show otherwise (the same message for
     every failure, so nobody learns which accounts exist)."""
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     user = accounts.authenticate(form.username.data, form.password.data)
     if user is None:
         return "Wrong username or password."
@@ -71,8 +70,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    if not ActionForm().validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(ActionForm())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("readers.home"), code=303)

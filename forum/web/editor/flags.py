@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from forum.extensions import db
@@ -11,6 +11,7 @@ from forum.services import moderation
 from forum.web import limits
 from forum.web.editor.forms import FlagForm
 from forum.web.errors import wants_json
+from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 
 flags_bp = Blueprint("flags", __name__)
@@ -22,8 +23,7 @@ flags_bp = Blueprint("flags", __name__)
 def flag(comment_id: int):
     comment = comment_service.get_comment(comment_id)
     form = FlagForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     moderation.flag_comment(comment, current_user, form.reason.data)
     db.session.commit()
     if wants_json():

@@ -14,6 +14,7 @@ from forum.services import audit, moderation
 from forum.services import stories_admin as stories
 from forum.services.errors import ServiceError
 from forum.web.editor.forms import CsrfForm, StoryForm
+from forum.web.forms import require_valid
 from forum.web.roles import guard, requires
 
 bp = guard(Blueprint("editor", __name__, url_prefix="/editor"))
@@ -31,8 +32,7 @@ def int_arg(name: str) -> int | None:
 
 
 def valid_or_400(form) -> None:
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
 
 
 @bp.get("/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -11,6 +11,7 @@ from forum.extensions import db
 from forum.services import comments as comment_service
 from forum.services import opinions as opinion_service
 from forum.web import limits
+from forum.web.forms import require_valid
 
 bp = Blueprint("opinions", __name__)
 
@@ -39,8 +40,7 @@ def vote_mode(slug: str):
 def vote_mode_post(slug: str):
     story = comment_service.get_story(slug)
     form = VoteModeForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     opinion_service.vote_in_mode(story, current_user, form.comment_id.data, form.vote.data)
     db.session.commit()
     if opinion_service.votes_cast(story, current_user) == opinion_service.MIN_VOTES_TO_SEE:

@@ -13,6 +13,7 @@ from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
 from forum.web import limits
 from forum.web.errors import wants_json
+from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.readers.forms import ActionForm, CommentForm, EditForm
 
@@ -77,8 +78,7 @@ def thread(slug: str, root_id: int):
 def post_comment(slug: str):
     story = comment_service.get_story(slug)
     form = CommentForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     try:
         comment = comment_service.post_comment(
             story,
@@ -111,8 +111,7 @@ def edit_comment(comment_id: int):
     form = EditForm(obj=comment) if request.method == "GET" else EditForm()
     error = None
     if request.method == "POST":
-        if not form.validate():
-            abort(400, "The form was incomplete or malformed.")
+        require_valid(form)
         try:
             comment_service.edit_comment(comment, current_user, form.body.data, form.side.data)
         except ServiceError as exc:
@@ -135,8 +134,7 @@ def edit_comment(comment_id: int):
 @login_required
 def delete_comment(comment_id: int):
     comment = comment_service.get_comment(comment_id)
-    if not ActionForm().validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(ActionForm())
     comment_service.delete_comment(comment, current_user)
     db.session.commit()
     flash("Your comment is deleted.", "success")
@@ -149,8 +147,7 @@ def delete_comment(comment_id: int):
 def vote(comment_id: int):
     comment = comment_service.get_comment(comment_id)
     form = ActionForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     vote_service.cast_vote(comment, current_user, form.vote.data)
     db.session.commit()
     counts = {"agree": comment.agree_count, "disagree": comment.disagree_count, "pass": comment.pass_count}

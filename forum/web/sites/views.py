@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from forum.extensions import db
 from forum.services import comments as comment_service
 from forum.services import sites as site_service
 from forum.services.errors import ServiceError
+from forum.web.forms import require_valid
 from forum.web.readers.forms import ActionForm
 from forum.web.roles import guard, requires
 from forum.web.sites.forms import SiteForm
@@ -31,8 +32,7 @@ def index():
 @requires("admin")
 def create():
     form = SiteForm()
-    if not form.validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(form)
     try:
         site = site_service.create_site(
             form.key.data, form.name.data, form.origins.data, form.auto_create.data
@@ -56,8 +56,7 @@ def edit(site_id: int):
         form = SiteForm()
     error = None
     if request.method == "POST":
-        if not form.validate():
-            abort(400, "The form was incomplete or malformed.")
+        require_valid(form)
         try:
             site_service.update_site(
                 site, form.name.data, form.origins.data, form.auto_create.data, form.active.data
@@ -79,8 +78,7 @@ def edit(site_id: int):
 @requires("admin")
 def rotate_secret(site_id: int):
     site = site_service.get_site_by_id(site_id)
-    if not ActionForm().validate():
-        abort(400, "The form was incomplete or malformed.")
+    require_valid(ActionForm())
     site_service.rotate_secret(site)
     db.session.commit()
     flash("New single sign-on secret made: tokens signed with the old one no longer work.", "success")

@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.cache.init_app(app)
     extensions.login_manager.init_app(app)
     jobs.init_app(app)
     register_web(app)

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMITS": True,
     "LOG_JSON": False,
     "SWEEP_SECONDS": 30,
+    "PAGE_CACHE_SECONDS": 5,
     "LABELLER_URL": None,
     "LABELLER_MODEL": None,
     "LABELLER_API_KEY": "",
@@ -88,6 +89,10 @@ def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # Pages anonymous readers see are cached for a few seconds in each web process (see web/caching.py).
+        CACHE_TYPE="SimpleCache",
+        CACHE_DEFAULT_TIMEOUT=forum["PAGE_CACHE_SECONDS"],
+        CACHE_THRESHOLD=2000,
     )
     return config
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,6 +33,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+cache = Cache()
 
 
 @event.listens_for(Engine, "connect")

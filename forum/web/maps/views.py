@@ -6,11 +6,13 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from forum.services import comments as comment_service
 from forum.services import debate_map
+from forum.web.caching import cached_for_anonymous
 
 bp = Blueprint("maps", __name__)
 
 
 @bp.get("/stories/<slug>/map")
+@cached_for_anonymous
 def story_map(slug: str):
     story = comment_service.get_story(slug)
     return render_template("maps/map.html", story=story, view=debate_map.published_map(story))

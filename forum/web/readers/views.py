@@ -13,6 +13,7 @@ from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
 from forum.web import limits
 from forum.web.errors import wants_json
+from forum.web.caching import cached_for_anonymous
 from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.readers.forms import ActionForm, CommentForm, EditForm
@@ -54,6 +55,7 @@ def home():
 
 
 @bp.get("/stories/<slug>")
+@cached_for_anonymous
 def story(slug: str):
     return _render_story(comment_service.get_story(slug))
 

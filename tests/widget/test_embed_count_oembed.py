@@ -81,3 +81,17 @@ def test_oembed_bad_input(client, site):
     url = f"http://localhost/stories/{story.slug}"
     assert client.get(f"/oembed?url={url}&format=xml").status_code == 501
     assert client.get(f"/oembed?url={url}&maxwidth=abc").status_code == 400
+
+
+def test_story_page_advertises_its_oembed(client, session):
+    import re
+
+    from tests.factories import make_story
+
+    story = make_story()
+    html = client.get(f"/stories/{story.slug}").get_data(as_text=True)
+    link = re.search(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"', html)
+    assert link, "the story page links its oEmbed document"
+    href = link.group(1).replace("&amp;", "&").removeprefix("http://localhost")
+    body = client.get(href).get_json()
+    assert body["type"] == "rich" and story.headline in body["title"]

@@ -12,8 +12,8 @@ from forum.services import comments as comment_service
 from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
 from forum.web import limits
-from forum.web.errors import wants_json
 from forum.web.caching import cached_for_anonymous
+from forum.web.errors import wants_json
 from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.readers.forms import ActionForm, CommentForm, EditForm

@@ -85,8 +85,8 @@ def make_app(database_url: str, **overrides):
         **{f"FORUM_LIMIT_{name}": "100000 per minute" for name in ("LOGIN", "REGISTER", "POST", "VOTE")},
         "FORUM_WORKER": "manual",
         "FORUM_EMBEDDER": "fake",
-        "FORUM_PASSWORD_HASH": "pbkdf2:sha256:1000",
-        "FORUM_PAGE_CACHE_SECONDS": 0,  # tests/web/test_page_cache.py switches it on  # fast for tests; production uses scrypt
+        "FORUM_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
+        "FORUM_PAGE_CACHE_SECONDS": 0,  # tests/web/test_page_cache.py switches it on
     }
     config.update(overrides)
     application = create_app(config)

@@ -36,9 +36,17 @@ def require_or_skip(flag: str, reason: str) -> None:
     pytest.skip(reason)
 
 
+def _pg_admin(statement: str) -> None:
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(statement))
+    admin.dispose()
+
+
 def _pg_url(worker: str) -> str:
-    """Create (fresh) a database for this test process on the PostgreSQL server and return its URL."""
-    name = f"forum_test_{worker}"
+    """Create a database for this test process on the PostgreSQL server and return its URL. The name holds
+    the process id, so test runs side by side (two checkouts, CI and a developer) never share one."""
+    name = f"forum_test_{worker}_{os.getpid()}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         admin.connect().close()
@@ -110,6 +118,8 @@ def app(request, tmp_path_factory):
     yield application
     with application.app_context():
         db.engine.dispose()
+    if request.param != "sqlite":
+        _pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 @pytest.fixture

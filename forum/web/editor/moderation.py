@@ -14,7 +14,8 @@ from forum.services import audit, moderation
 from forum.services import comments as comment_service
 from forum.services import stories_admin as stories
 from forum.web.editor.forms import BannedWordForm, CsrfForm, ModerateForm, StatusForm
-from forum.web.editor.views import bp, int_arg, valid_or_400
+from forum.web.editor.views import bp, int_arg
+from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.roles import requires
 
@@ -56,7 +57,7 @@ def _decision() -> tuple[str, list[str]]:
 @requires("editor")
 def decide():
     form = ModerateForm()
-    valid_or_400(form)
+    require_valid(form)
     action, ids = _decision()
     if action not in ACTION_WORDS:
         abort(400, "Choose approve or reject.")
@@ -103,7 +104,7 @@ def banned_words():
 @requires("editor")
 def banned_word_add():
     form = BannedWordForm()
-    valid_or_400(form)
+    require_valid(form)
     story = stories.get_story(form.story_id.data) if form.story_id.data else None
     entry = moderation.add_banned_word(form.word.data, current_user, story)
     db.session.commit()
@@ -114,7 +115,7 @@ def banned_word_add():
 @bp.post("/banned-words/<int:word_id>/delete")
 @requires("editor")
 def banned_word_delete(word_id: int):
-    valid_or_400(CsrfForm())
+    require_valid(CsrfForm())
     moderation.remove_banned_word(word_id, current_user)
     db.session.commit()
     flash("The word is off the list.", "success")
@@ -151,7 +152,7 @@ def reader(user_id: int):
 def reader_status(user_id: int):
     user = moderation.get_user(user_id)
     form = StatusForm()
-    valid_or_400(form)
+    require_valid(form)
     moderation.set_reader_status(user, form.action.data, current_user, form.reason.data)
     db.session.commit()
     flash(f"{user.display_name} is now {user.status}.", "success")

@@ -31,10 +31,6 @@ def int_arg(name: str) -> int | None:
         abort(400, f"The {name.replace('_', ' ')} must be a whole number.")
 
 
-def valid_or_400(form) -> None:
-    require_valid(form)
-
-
 @bp.get("/")
 @requires("editor")
 def dashboard():
@@ -70,7 +66,7 @@ def story_new():
     if request.method == "GET":
         form.moderation_mode.data = "post"
         return _story_form_page(form)
-    valid_or_400(form)
+    require_valid(form)
     try:
         story = stories.create_story(current_user, _story_fields(form))
     except ServiceError as exc:
@@ -88,7 +84,7 @@ def story_edit(story_id: int):
     if request.method == "GET":
         return _story_form_page(StoryForm(formdata=None, obj=stories.fields_of(story)), story)
     form = StoryForm()
-    valid_or_400(form)
+    require_valid(form)
     try:
         stories.update_story(story, current_user, _story_fields(form))
     except ServiceError as exc:
@@ -103,7 +99,7 @@ def story_edit(story_id: int):
 @requires("editor")
 def story_status(story_id: int):
     story = stories.get_story(story_id)
-    valid_or_400(CsrfForm())
+    require_valid(CsrfForm())
     stories.set_story_status(story, request.form.get("status", ""), current_user)
     db.session.commit()
     flash(f"“{story.headline}” is now {story.status}.", "success")

@@ -87,22 +87,22 @@ def task_sweep(limit: int = 500) -> None:
         log.info("sweep: embedding %d comments", len(pending))
         _embed_screen_place(pending)
         db.session.commit()
-    for story in db.session.scalars(select(Story)):
+    for story in list(db.session.scalars(select(Story))):
         if mapping.map_is_stale(story):
             mapping.recompute_map(story, embedder, trigger="sweep")
             db.session.commit()
-    for story in list(db.session.scalars(select(Story))):
-        if opinion_service.is_stale(story):
-            opinion_service.compute_opinions(story)
-            db.session.commit()
+        _refresh_opinions(story)
 
 
-def task_compute_opinions(story_id: int) -> None:
+def _refresh_opinions(story: Story | None) -> None:
     """Recompute a story's opinion groups from its votes, unless nothing changed since the cached result."""
-    story = db.session.get(Story, story_id)
     if story is not None and opinion_service.is_stale(story):
         opinion_service.compute_opinions(story)
         db.session.commit()
+
+
+def task_compute_opinions(story_id: int) -> None:
+    _refresh_opinions(db.session.get(Story, story_id))
 
 
 def task_add_key_point(story_id: int, editor_id: int, statement: str) -> None:
@@ -274,15 +274,12 @@ def _remember(job: tuple) -> None:
 
 def _on_comment_changed(comment: Comment, action: str = "posted", **_) -> None:
     _remember(("embed_and_place", comment.id))
+    if action in ("deleted", "moderated"):  # the comment may leave (or rejoin) the vote geometry
+        _remember(("opinions", comment.story_id))
 
 
 def _on_vote_cast(comment: Comment, **_) -> None:
     _remember(("opinions", comment.story_id))
-
-
-def _on_comment_hidden(comment: Comment, action: str = "posted", **_) -> None:
-    if action in ("deleted", "moderated"):  # the comment may leave (or rejoin) the vote geometry
-        _remember(("opinions", comment.story_id))
 
 
 def _is_pending(name: str, *args) -> bool:
@@ -326,7 +323,6 @@ def init_app(app: Flask) -> None:
     if not _wired:
         signals.comment_changed.connect(_on_comment_changed, weak=False)
         signals.vote_cast.connect(_on_vote_cast, weak=False)
-        signals.comment_changed.connect(_on_comment_hidden, weak=False)
         event.listen(FlaskSession, "after_commit", _after_commit)
         event.listen(FlaskSession, "after_rollback", _after_rollback)
         _wired = True

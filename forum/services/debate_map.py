@@ -104,15 +104,20 @@ def _reactions_by_viewpoint(viewpoint_ids: list[int]) -> dict[int, Reaction]:
     return {vid: Reaction(int(a or 0), int(d or 0), int(p or 0)) for vid, a, d, p in rows}
 
 
-def _reaction_of(comment_ids: list[int]) -> Reaction:
-    if not comment_ids:
-        return Reaction()
-    a, d, p = db.session.execute(
-        select(
-            func.sum(Comment.agree_count), func.sum(Comment.disagree_count), func.sum(Comment.pass_count)
-        ).where(Comment.id.in_(comment_ids))
-    ).one()
-    return Reaction(int(a or 0), int(d or 0), int(p or 0))
+def _reactions_of_snapshot(viewpoints: list[SnapshotViewpoint]) -> dict[int, Reaction]:
+    """Current vote counts summed over each published viewpoint's members (one query for all of them)."""
+    owner = {cid: v.id for v in viewpoints for cid in v.member_ids}
+    reactions = {v.id: Reaction() for v in viewpoints}
+    if owner:
+        rows = db.session.execute(
+            select(Comment.id, Comment.agree_count, Comment.disagree_count, Comment.pass_count).where(
+                Comment.id.in_(list(owner))
+            )
+        )
+        for cid, agree, disagree, passed in rows:
+            r = reactions[owner[cid]]
+            r.agree, r.disagree, r.passed = r.agree + agree, r.disagree + disagree, r.passed + passed
+    return reactions
 
 
 def _quote_ids(v: Viewpoint | SnapshotViewpoint) -> list[int]:
@@ -245,7 +250,7 @@ def published_map(story: Story) -> MapView:
     if publication is None:
         return _build(story, [], {}, is_live=False)
     viewpoints = [SnapshotViewpoint(**v) for v in publication.data.get("viewpoints", [])]
-    reactions = {v.id: _reaction_of(v.member_ids) for v in viewpoints}
+    reactions = _reactions_of_snapshot(viewpoints)
     return _build(story, viewpoints, reactions, published_at=publication.created_at, is_live=False)
 
 

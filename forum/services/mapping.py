@@ -70,6 +70,7 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
     """Store embeddings for ``comments`` whose text has none yet; unchanged texts are never re-encoded
     (an identical text already embedded by the same model is reused). Returns how many were encoded."""
     todo: dict[str, list[Comment]] = {}
+    texts: dict[str, str] = {}
     for comment in comments:
         text = plain_text(comment.body)
         existing = db.session.get(CommentEmbedding, comment.id)
@@ -77,6 +78,7 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
         if existing is not None and existing.text_hash == h and existing.model_name == embedder.name:
             continue
         todo.setdefault(h, []).append(comment)
+        texts[h] = text
     if not todo:
         return 0
     known = {
@@ -90,8 +92,7 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
     missing = [h for h in todo if h not in known]
     vectors: dict[str, bytes] = {h: known[h].vector for h in todo if h in known}
     if missing:
-        texts = [plain_text(todo[h][0].body) for h in missing]
-        encoded = embedder.encode(texts, batch_size=batch_size).astype(np.float32)
+        encoded = embedder.encode([texts[h] for h in missing], batch_size=batch_size).astype(np.float32)
         vectors.update({h: encoded[i].tobytes() for i, h in enumerate(missing)})
     for h, group in todo.items():
         for comment in group:

@@ -58,7 +58,7 @@ def _member_ids(viewpoint: Viewpoint) -> list[int]:
 def _refresh(viewpoint: Viewpoint) -> None:
     """Recount members and authors and recompute the centroid after an edit changed membership."""
     rows = db.session.execute(
-        select(Comment.author_id, CommentEmbedding.vector)
+        select(Comment.id, Comment.author_id, CommentEmbedding.vector)
         .join(ViewpointMember, ViewpointMember.comment_id == Comment.id)
         .outerjoin(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
         .where(ViewpointMember.viewpoint_id == viewpoint.id)
@@ -75,7 +75,8 @@ def _refresh(viewpoint: Viewpoint) -> None:
         )
     )
     viewpoint.share = viewpoint.n_authors / story_authors if story_authors else 0.0
-    viewpoint.quote_ids = [q for q in (viewpoint.quote_ids or []) if q in set(_member_ids(viewpoint))]
+    members = {r.id for r in rows}
+    viewpoint.quote_ids = [q for q in (viewpoint.quote_ids or []) if q in members]
 
 
 def rename(story: Story, editor: User, viewpoint_id, headline: str | None, seen_version) -> Viewpoint:

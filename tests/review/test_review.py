@@ -249,3 +249,18 @@ def test_forged_csrf_changes_nothing(editor, mapped):
     assert response.status_code == 400
     db.session.refresh(v)
     assert v.editor_headline is None
+
+
+def test_published_map_sums_current_votes_per_viewpoint(editor, mapped):
+    from forum.services import debate_map
+    from forum.services.votes import cast_vote
+
+    story, posted = mapped
+    voter = make_user("late_voter")
+    target = posted["regulate"][0]
+    assert _post(editor, story, "publish").status_code == 303
+    cast_vote(target, voter, "agree")
+    db.session.commit()
+    live = {v.viewpoint.id: v.reaction for v in debate_map.read_map(story, include_hidden=False).viewpoints}
+    published = {v.viewpoint.id: v.reaction for v in debate_map.published_map(story).viewpoints}
+    assert published == live and sum(r.agree for r in published.values()) >= 1

@@ -196,6 +196,7 @@ def run_rows(
     clients: list[int],
     seconds: float,
     widget: bool,
+    only: list[str] | None = None,
 ):
     ids = info["comment_ids"]
     rows = {
@@ -216,6 +217,8 @@ def run_rows(
         ),
     )
     rows["post comment (API)"] = (forum.port, _post_maker(auth, "Load"))
+    if only:  # the ceiling always runs: figures are only comparable within one run
+        rows = {k: v for k, v in rows.items() if k.startswith("hello") or any(o in k for o in only)}
     results = {}
     for name, (port, make) in rows.items():
         for c in clients:
@@ -291,6 +294,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per cell")
     parser.add_argument("--clients", default="8,32,128")
     parser.add_argument("--burst", type=float, default=60.0, help="posting burst with a real worker; 0 skips")
+    parser.add_argument(
+        "--only", default="", help="comma-separated parts of row names to run (hello always runs)"
+    )
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     tmp = Path(f"/tmp/forum-load-{os.getpid()}")
@@ -325,7 +331,8 @@ def main() -> None:
                 f"gunicorn -w 2 (sync) on PostgreSQL; {args.duration:.0f}s per cell; "
                 f"{os.cpu_count()} CPU cores shared with the client"
             )
-            results = run_rows(forum, hello, info, auth, clients, args.duration, widget)
+            only = [o for o in args.only.split(",") if o]
+            results = run_rows(forum, hello, info, auth, clients, args.duration, widget, only)
         finally:
             forum.stop()
             hello.stop()
@@ -346,7 +353,7 @@ def main() -> None:
             )
         hello32 = results.get(("hello (ceiling)", 32), {}).get("rps")
         story32 = results.get(("story page, 300 comments", 32), {})
-        if hello32:
+        if hello32 and story32:
             print(
                 f"\nstory page at 32 clients: {100 * story32['rps'] / hello32:.0f}% of hello's throughput, "
                 f"p99 {story32['p99']:.0f} ms"

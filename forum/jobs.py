@@ -75,6 +75,8 @@ def task_recompute_map(story_id: int, trigger: str = "auto") -> None:
     story = db.session.get(Story, story_id)
     if story is None:
         return
+    if trigger == "auto" and not mapping.map_is_stale(story):  # a job queued earlier already caught up
+        return
     mapping.recompute_map(story, get_embedder(), trigger=trigger)
     db.session.commit()
 
@@ -193,7 +195,17 @@ class InProcessQueue:
 
 
 class RQQueue:
-    """Redis-backed queue (RQ); ``flask forum worker`` processes run the jobs with retries."""
+    """Redis-backed queue (RQ); ``flask forum worker`` processes run the jobs with retries.
+
+    Busy stories would otherwise queue one job per comment or vote, faster than a worker can run them. So jobs
+    that recompute a story's state (opinions, the map) are coalesced: while one waits unstarted, the same job
+    is not queued again (it will see the newer data anyway). New comments wait in a Redis set and one
+    ``embed_and_place`` job takes them all, so the model embeds them in batches."""
+
+    COALESCED = ("compute_opinions", "recompute_map")
+    EMBED_IDS = "forum:embed-ids"
+    EMBED_BATCH = 2000
+    FLAG_TTL = 600  # a flag whose job vanished (Redis flushed, say) blocks new ones this long at most
 
     def __init__(self, redis_url: str, name: str = "forum") -> None:
         from redis import Redis
@@ -202,7 +214,25 @@ class RQQueue:
         self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(name, connection=self.connection)
 
+    @staticmethod
+    def _flag(name: str, args: tuple) -> str:
+        return ":".join(["forum:queued", name, *map(str, args)])
+
     def enqueue(self, name: str, *args) -> None:
+        if name == "embed_and_place" and args and args[0]:
+            pipe = self.connection.pipeline()
+            pipe.sadd(self.EMBED_IDS, *args[0])
+            pipe.set(self._flag(name, ()), 1, nx=True, ex=self.FLAG_TTL)
+            if pipe.execute()[1]:
+                self._enqueue(name)  # no ids: the job takes what waits in the set when it starts
+            return
+        if name in self.COALESCED and not self.connection.set(
+            self._flag(name, args), 1, nx=True, ex=self.FLAG_TTL
+        ):
+            return
+        self._enqueue(name, *args)
+
+    def _enqueue(self, name: str, *args) -> None:
         from rq import Retry
 
         self.queue.enqueue(
@@ -213,6 +243,25 @@ class RQQueue:
             job_timeout=900,
         )
 
+    def starting(self, name: str, args: tuple) -> tuple:
+        """Called by the worker as a job starts: from now on, changes need a job of their own. Returns the
+        job's arguments (for a batched embedding job, the comment ids it takes)."""
+        if name == "embed_and_place" and not args:
+            self.connection.delete(self._flag(name, ()))
+            ids = sorted(int(i) for i in self.connection.spop(self.EMBED_IDS, self.EMBED_BATCH) or [])
+            more = self.connection.scard(self.EMBED_IDS)  # more than one batch waited: queue the next
+            if more and self.connection.set(self._flag(name, ()), 1, nx=True, ex=self.FLAG_TTL):
+                self._enqueue(name)
+            return (ids,)
+        if name in self.COALESCED:
+            self.connection.delete(self._flag(name, args))
+        return args
+
+    def failed(self, name: str, args: tuple) -> None:
+        """A batched embedding job failed: put its ids back for the retry (or the next job) to take."""
+        if name == "embed_and_place" and args and args[0]:
+            self.connection.sadd(self.EMBED_IDS, *args[0])
+
 
 _WORKER_APP: Flask | None = None
 
@@ -222,7 +271,15 @@ def execute_in_worker(name: str, *args) -> None:
     if _WORKER_APP is None:
         raise RuntimeError("no worker app: run jobs with `flask forum worker`")
     with _WORKER_APP.app_context():
-        run_task(name, *args)
+        q = get_queue()
+        if isinstance(q, RQQueue):
+            args = q.starting(name, args)
+        try:
+            run_task(name, *args)
+        except Exception:
+            if isinstance(q, RQQueue):
+                q.failed(name, args)
+            raise
 
 
 def make_queue(app: Flask) -> JobQueue:
@@ -278,8 +335,8 @@ def _on_comment_changed(comment: Comment, action: str = "posted", **_) -> None:
         _remember(("opinions", comment.story_id))
 
 
-def _on_vote_cast(comment: Comment, **_) -> None:
-    _remember(("opinions", comment.story_id))
+def _on_vote_cast(comment_id: int, *, story_id: int, **_) -> None:
+    _remember(("opinions", story_id))
 
 
 def _is_pending(name: str, *args) -> bool:

@@ -66,11 +66,16 @@ def _clean_side(side: str | None) -> str | None:
     return side
 
 
-def _require_participant(user: User, story: Story) -> None:
+def require_participant(user: User, story_is_open: bool) -> None:
+    """Only active readers post and vote, and only on open stories."""
     if not user.can_participate:
         raise Forbidden("Your account cannot post or vote at the moment.")
-    if not story.is_open:
+    if not story_is_open:
         raise Forbidden("This story is closed: it no longer takes comments or votes.")
+
+
+def _require_participant(user: User, story: Story) -> None:
+    require_participant(user, story.is_open)
 
 
 def post_comment(
@@ -110,16 +115,18 @@ def post_comment(
         status="published",
         idempotency_key=key,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(comment)
-    except IntegrityError:
-        if key is None:
-            raise
-        # A concurrent duplicate submission of the same form won: return that one.
-        return db.session.scalars(
-            select(Comment).where(Comment.author_id == author.id, Comment.idempotency_key == key)
-        ).one()
+    if key is None:  # nothing to race on: no savepoint needed
+        db.session.add(comment)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(comment)
+        except IntegrityError:
+            # A concurrent duplicate submission of the same form won: return that one.
+            return db.session.scalars(
+                select(Comment).where(Comment.author_id == author.id, Comment.idempotency_key == key)
+            ).one()
     moderation.screen_new_comment(comment)  # published, or pending with a hold reason (audited)
     signals.comment_changed.send(comment, action="posted")
     return comment

@@ -372,9 +372,7 @@ def _invalidate_opinions(user: User) -> None:
     for vote in voted:
         if vote.story_id not in seen:
             seen.add(vote.story_id)
-            signals.vote_cast.send(
-                db.session.get(Comment, vote.comment_id), user_id=user.id, value=vote.value
-            )
+            signals.vote_cast.send(vote.comment_id, story_id=vote.story_id, user_id=user.id, value=vote.value)
 
 
 def set_reader_status(user: User, action: str, editor: User, reason: str | None) -> User:

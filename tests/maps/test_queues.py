@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from forum import jobs
 from forum.extensions import db
-from forum.models import CommentEmbedding
+from forum.models import CommentEmbedding, User
 from forum.services import accounts
 from forum.services import comments as comment_service
 from tests.conftest import make_app, require_or_skip
@@ -89,3 +89,75 @@ def test_redis_down_still_accepts_comments_and_sweep_catches_up(tmp_path):
     with app.app_context():
         jobs.run_task("sweep")
     assert _embedded(app) == 2
+
+
+def _post_one_per_commit(app, n: int) -> list[int]:
+    with app.app_context():
+        story = make_story()
+        author = accounts.register_user("burst", "long enough")
+        ids = []
+        for i in range(n):
+            ids.append(comment_service.post_comment(story, author, f"Burst comment {i} on pauses.").id)
+            db.session.commit()
+        return ids
+
+
+@pytest.mark.redis
+def test_rq_batches_comments_posted_in_a_burst_into_one_job(redis_app):
+    queue = jobs.get_queue(redis_app)
+    ids = _post_one_per_commit(redis_app, 5)
+    assert queue.queue.count == 1, "five commits, one waiting job: it takes every comment when it starts"
+    assert sorted(int(i) for i in queue.connection.smembers(queue.EMBED_IDS)) == ids
+    with redis_app.app_context():
+        jobs.run_worker(burst=True)
+    assert _embedded(redis_app) == 5
+    assert queue.connection.scard(queue.EMBED_IDS) == 0
+    with redis_app.app_context():  # a comment after the job ran gets a job of its own
+        story = make_story(slug="later")
+        comment_service.post_comment(story, db.session.get(User, 1), "A later comment on pledges.")
+        db.session.commit()
+    assert queue.queue.count == 1
+
+
+@pytest.mark.redis
+def test_rq_coalesces_opinion_jobs_while_one_waits(redis_app):
+    from forum.services import votes
+
+    queue = jobs.get_queue(redis_app)
+    ids = _post_one_per_commit(redis_app, 3)
+    queue.queue.empty()
+    with redis_app.app_context():
+        from forum.models import Comment
+
+        story_id = db.session.get(Comment, ids[0]).story_id
+        for i in range(4):
+            voter = accounts.register_user(f"voter{i}", "long enough")
+            votes.record_vote(ids[i % 3], voter, "agree")
+            db.session.commit()
+    queued = [job.args for job in queue.queue.jobs]
+    assert queued == [("compute_opinions", story_id)], "four votes, one waiting opinions job"
+    assert queue.starting("compute_opinions", (story_id,)) == (story_id,)
+    with redis_app.app_context():  # once the job has started, new votes need a job of their own
+        voter = accounts.register_user("late", "long enough")
+        votes.record_vote(ids[0], voter, "disagree")
+        db.session.commit()
+    assert [job.args for job in queue.queue.jobs].count(("compute_opinions", story_id)) == 2
+
+
+@pytest.mark.redis
+def test_rq_failed_batch_puts_its_comments_back(redis_app, monkeypatch):
+    queue = jobs.get_queue(redis_app)
+    ids = _post_one_per_commit(redis_app, 3)
+
+    def broken(comment_ids):
+        raise RuntimeError("model crashed")
+
+    monkeypatch.setitem(jobs.TASKS, "embed_and_place", broken)
+    monkeypatch.setattr(jobs, "_WORKER_APP", redis_app)
+    with pytest.raises(RuntimeError):
+        jobs.execute_in_worker("embed_and_place")
+    assert sorted(int(i) for i in queue.connection.smembers(queue.EMBED_IDS)) == ids, "kept for the retry"
+    monkeypatch.undo()
+    monkeypatch.setattr(jobs, "_WORKER_APP", redis_app)
+    jobs.execute_in_worker("embed_and_place")  # the retry takes them
+    assert _embedded(redis_app) == 3

@@ -164,8 +164,9 @@ def post_comment(ref: str):
         parent_id=data.get("parent_id"),
         idempotency_key=data.get("idempotency_key"),
     )
+    body = serialize.comment(comment)  # before the commit expires what it reads
     db.session.commit()
-    return jsonify(serialize.comment(comment)), 201
+    return jsonify(body), 201
 
 
 @bp.get(f"/comments/<{ID}:comment_id>")
@@ -188,8 +189,9 @@ def reply(comment_id: int):
         parent_id=parent.id,
         idempotency_key=data.get("idempotency_key"),
     )
+    body = serialize.comment(comment)  # before the commit expires what it reads
     db.session.commit()
-    return jsonify(serialize.comment(comment)), 201
+    return jsonify(body), 201
 
 
 @bp.patch(f"/comments/<{ID}:comment_id>")
@@ -217,11 +219,10 @@ def delete_comment(comment_id: int):
 @limits.vote
 def vote(comment_id: int):
     user = _signed_in()
-    comment = _visible_comment(comment_id)
     data = json_body({"vote": (str,)}, required=("vote",))
-    vote_service.cast_vote(comment, user, data["vote"])
+    counts = vote_service.record_vote(comment_id, user, data["vote"])  # its own checks: no ORM load
     db.session.commit()
-    return jsonify(comment=comment.id, vote=data["vote"], counts=serialize.counts(comment))
+    return jsonify(comment=comment_id, vote=data["vote"], counts=counts)
 
 
 @bp.get("/stories/<ref>/viewpoints")

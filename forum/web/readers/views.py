@@ -150,9 +150,8 @@ def vote(comment_id: int):
     comment = comment_service.get_comment(comment_id)
     form = ActionForm()
     require_valid(form)
-    vote_service.cast_vote(comment, current_user, form.vote.data)
+    counts = vote_service.cast_vote(comment, current_user, form.vote.data)
     db.session.commit()
-    counts = {"agree": comment.agree_count, "disagree": comment.disagree_count, "pass": comment.pass_count}
     if wants_json():
         return jsonify(comment=comment.id, vote=form.vote.data, counts=counts)
     back = safe_next(request.form.get("next"))

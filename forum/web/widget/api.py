@@ -129,7 +129,7 @@ def vote(comment_id: int):
     user = _require_reader()
     comment = comment_service.get_comment(comment_id)
     site_service.check_embeddable(_site(data), comment.story)
-    vote_service.cast_vote(comment, user, data.get("vote") if isinstance(data.get("vote"), str) else None)
+    choice = data.get("vote") if isinstance(data.get("vote"), str) else None
+    counts = vote_service.cast_vote(comment, user, choice)
     db.session.commit()
-    counts = {"agree": comment.agree_count, "disagree": comment.disagree_count, "pass": comment.pass_count}
-    return jsonify(comment=comment.id, vote=data.get("vote"), counts=counts)
+    return jsonify(comment=comment_id, vote=data.get("vote"), counts=counts)

@@ -21,5 +21,6 @@ def _configured(name: str):
 
 login = limiter.limit(_configured("LOGIN"), methods=["POST"], key_func=get_remote_address)
 register = limiter.limit(_configured("REGISTER"), methods=["POST"], key_func=get_remote_address)
-post = limiter.limit(_configured("POST"), methods=["POST"], key_func=_reader_or_address)
-vote = limiter.limit(_configured("VOTE"), methods=["POST"], key_func=_reader_or_address)
+# posting and editing (PATCH in the JSON API); voting (PUT in the JSON API)
+post = limiter.limit(_configured("POST"), methods=["POST", "PATCH"], key_func=_reader_or_address)
+vote = limiter.limit(_configured("VOTE"), methods=["POST", "PUT"], key_func=_reader_or_address)

@@ -212,6 +212,23 @@ def test_rate_limit_is_json_429(signed_in, story, app, monkeypatch):
     assert "Too many requests" in error_of(response, 429) and _comments() == 2
 
 
+def test_votes_and_edits_are_rate_limited_too(signed_in, story, their_comment, app, monkeypatch):
+    monkeypatch.setitem(app.config, "FORUM_LIMIT_VOTE", "2 per minute")
+    path = f"/api/comments/{their_comment.id}/vote"
+    statuses = [call(signed_in, "PUT", path, {"vote": v}).status_code for v in ("agree", "disagree", "pass")]
+    assert statuses == [200, 200, 429]
+    db.session.expire_all()
+    counts = (their_comment.disagree_count, their_comment.pass_count)
+    assert counts == (1, 0), "the refused vote changed nothing"
+    monkeypatch.setitem(app.config, "FORUM_LIMIT_POST", "1 per minute")
+    own = call(signed_in, "POST", POST, {"body": "mine"}).get_json()["id"]
+    assert call(signed_in, "PATCH", f"/api/comments/{own}", {"body": "edited"}).status_code == 200
+    response = call(signed_in, "PATCH", f"/api/comments/{own}", {"body": "edited again"})
+    assert "Too many requests" in error_of(response, 429)
+    db.session.expire_all()
+    assert db.session.get(Comment, own).body == "edited"
+
+
 def test_session_sign_in_me_and_sign_out(client, reader):
     error_of(client.get("/api/me"), 401)
     assert "Wrong username" in error_of(

@@ -251,6 +251,11 @@ def burst(url: str, info: dict, auth: list[dict], seconds: float, tmp: Path) -> 
         age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         return n, age, runs
 
+    with engine.begin() as conn:  # the rows above posted comments nobody embedded: not this burst's backlog
+        conn.execute(
+            sa.text("DELETE FROM comment WHERE story_id = :s AND NOT (id = ANY(:keep))"),
+            {"s": info["story_id"], "keep": info["comment_ids"]},
+        )
     try:
         time.sleep(15)  # let the worker load the model and the sweep settle
         auth2 = sign_in_all(server.url, 32)

@@ -2,7 +2,8 @@
 
 A story's discussion and its debate map are what most visitors read, without an account. For them the
 rendered page is kept for ``FORUM_PAGE_CACHE_SECONDS`` (5 by default; 0 switches caching off) in each web
-process, keyed by path and query string. Signed-in readers, pages carrying a flash message, and responses
+process, keyed by path and query string, with the headers the view set (a widget frame's own
+``frame-ancestors``, say). Signed-in readers, pages carrying a flash message, and responses
 that set a cookie are never cached, so nobody sees anyone else's page; anonymous readers may see vote counts
 a few seconds old.
 """
@@ -17,6 +18,8 @@ from flask_login import current_user
 
 from forum.extensions import cache
 
+_PER_RESPONSE = {"content-length", "set-cookie", "x-request-id"}
+
 
 def cached_for_anonymous(view: Callable) -> Callable:
     @wraps(view)
@@ -27,11 +30,12 @@ def cached_for_anonymous(view: Callable) -> Callable:
         key = f"anon:{request.full_path}"
         hit = cache.get(key)
         if hit is not None:
-            body, content_type = hit
-            return current_app.response_class(body, status=200, content_type=content_type)
+            body, headers = hit
+            return current_app.response_class(body, status=200, headers=headers)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and "Set-Cookie" not in response.headers:
-            cache.set(key, (response.get_data(), response.content_type), timeout=timeout)
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _PER_RESPONSE]
+            cache.set(key, (response.get_data(), headers), timeout=timeout)
         return response
 
     return wrapper

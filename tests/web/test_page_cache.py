@@ -30,3 +30,25 @@ def test_anonymous_pages_are_cached_briefly_and_signed_in_pages_never(app, clien
         from forum.extensions import cache
 
         cache.clear()
+
+
+def test_cached_widget_map_frame_keeps_its_own_frame_ancestors(app, client, session):
+    from forum.extensions import cache, db
+
+    story = make_story(headline="Before the edit")
+    app.config["FORUM_PAGE_CACHE_SECONDS"] = 60
+    try:
+        url = f"/widget/map/{story.id}"
+        first = client.get(url)
+        assert first.status_code == 200 and "Before the edit" in first.get_data(as_text=True)
+        story.headline = "After the edit"
+        db.session.commit()
+        again = client.get(url)
+        assert "Before the edit" in again.get_data(as_text=True), "served from the cache"
+        for response in (first, again):  # any page may frame the read-only map; the cache keeps that
+            assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
+            assert "X-Frame-Options" not in response.headers
+        assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"], "per-response headers are not"
+    finally:
+        app.config["FORUM_PAGE_CACHE_SECONDS"] = 0
+        cache.clear()

@@ -26,6 +26,7 @@ from forum.services.errors import NotFound, ServiceError
 from forum.web import limits
 from forum.web.auth.forms import LoginForm
 from forum.web.auth.views import log_in_from_form
+from forum.web.caching import cached_for_anonymous
 from forum.web.widget.headers import frameable_by, popup_page
 
 bp = Blueprint("widget", __name__)
@@ -91,6 +92,7 @@ def frame():
 
 
 @bp.get("/widget/map/<int:story_id>")
+@cached_for_anonymous  # every reader of a publisher's article loads it
 def map_frame(story_id: int):
     """The story's debate map alone, read-only (the oEmbed frame). Any page may frame it unless a site
     is named, in which case only that site's origins may."""

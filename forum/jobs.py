@@ -397,7 +397,8 @@ def run_worker(*, burst: bool = False) -> None:
     """The body of ``flask forum worker``: an RQ worker that keeps the model warm (no fork per job), plus a
     thread that queues the sweep every ``FORUM_SWEEP_SECONDS``."""
     global _WORKER_APP
-    from rq import SimpleWorker
+    from redis import Redis
+    from rq import Queue, SimpleWorker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     q = get_queue(app)
@@ -420,4 +421,10 @@ def run_worker(*, burst: bool = False) -> None:
                 time.sleep(float(app.config["FORUM_SWEEP_SECONDS"]))
 
         threading.Thread(target=sweeper, name="forum-sweeper", daemon=True).start()
-    SimpleWorker([q.queue], connection=q.connection).work(burst=burst, with_scheduler=not burst)
+    # The worker blocks on Redis waiting for jobs, for minutes when idle: it needs a connection of its own
+    # without the web side's short socket timeout (on that one an idle worker timed out and quit).
+    connection = Redis.from_url(
+        app.config["FORUM_REDIS_URL"], socket_connect_timeout=5, health_check_interval=30
+    )
+    queue = Queue(q.queue.name, connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=not burst)

@@ -177,3 +177,31 @@ def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_d
         placed = conn.execute(sa.text("SELECT count(*) FROM viewpoint_member")).scalar()
         viewpoints = conn.execute(sa.text("SELECT count(*) FROM viewpoint WHERE active")).scalar()
     assert viewpoints >= 1 and placed > 0
+
+
+def test_idle_worker_stays_up_and_takes_later_work(redis_binary, shared_pg_db, tmp_path):
+    """An idle worker waits on Redis longer than the web side's 5 s socket timeout; it used to quit then."""
+    seed(shared_pg_db, readers=1)
+    redis = RedisServer(tmp_path / "redis.log")
+    env = base_env(shared_pg_db, REDIS_URL=redis.url, SWEEP_SECONDS="3600")
+    idle = worker(env, tmp_path / "worker.log")
+    server = Gunicorn(env, tmp_path / "gunicorn.log")
+    engine = sa.create_engine(shared_pg_db, poolclass=sa.pool.NullPool)
+    try:
+        wait_until(lambda: "execute_in_worker('sweep')" in idle.output(), 60, what="the worker's first sweep")
+        time.sleep(12)  # idle for more than twice the web connection's socket timeout
+        assert idle.proc.poll() is None, f"the idle worker exited:\n{idle.output()}"
+        http, token = sign_in(server.url, "reader0000")
+        response = _post(http, token, server.url, "later-1", "Posted after the worker sat idle.")
+        assert response is not None and response.status_code == 201
+
+        def embedded():
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
+
+        wait_until(lambda: embedded() == 1, 60, what=f"the comment embedded (worker log: {idle.log})")
+    finally:
+        server.stop()
+        idle.stop()
+        redis.stop()
+        engine.dispose()

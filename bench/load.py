@@ -117,15 +117,23 @@ def _raw(method: str, path: str, headers: dict | None = None, body: bytes = b"")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _cell(port: int, clients: int, seconds: float, make) -> dict:
+async def _cell(port: int, clients: int, seconds: float, make, rate: float = 0.0) -> dict:
+    """``clients`` connections in a closed loop for ``seconds``; with ``rate``, requests start on a schedule
+    of ``rate`` per second in all (open loop: a late request starts at once, none are skipped)."""
     latencies: list[float] = []
     errors = 0
-    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    deadline = start + seconds
 
     async def client(i: int) -> None:
         nonlocal errors
         n = 0
         while time.perf_counter() < deadline:
+            if rate:
+                due = start + (n * clients + i) / rate
+                if due >= deadline:
+                    break
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             try:
                 status, latency = await _request(port, make(i, n))
             except OSError:
@@ -232,7 +240,7 @@ def run_rows(
     return results
 
 
-def burst(url: str, info: dict, auth: list[dict], seconds: float, tmp: Path) -> dict:
+def burst(url: str, info: dict, auth: list[dict], seconds: float, tmp: Path, rate: float = 0.0) -> dict:
     """Post at 32 clients for ``seconds`` with one RQ worker (real model) running; sample the lag."""
     redis = RedisServer(tmp / "redis.log")
     env = base_env(url, REDIS_URL=redis.url, EMBEDDER="minilm")
@@ -264,7 +272,7 @@ def burst(url: str, info: dict, auth: list[dict], seconds: float, tmp: Path) -> 
         done = {}
 
         async def drive():
-            task = asyncio.create_task(_cell(server.port, 32, seconds, _post_maker(auth2, "Burst")))
+            task = asyncio.create_task(_cell(server.port, 32, seconds, _post_maker(auth2, "Burst"), rate))
             while not task.done():
                 await asyncio.sleep(2)
                 samples.append((time.monotonic() - t0, *await asyncio.to_thread(sample)))
@@ -299,6 +307,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per cell")
     parser.add_argument("--clients", default="8,32,128")
     parser.add_argument("--burst", type=float, default=60.0, help="posting burst with a real worker; 0 skips")
+    parser.add_argument(
+        "--burst-rate", type=float, default=0.0, help="burst posts offered per second (0: flat out)"
+    )
     parser.add_argument(
         "--only", default="", help="comma-separated parts of row names to run (hello always runs)"
     )
@@ -364,13 +375,15 @@ def main() -> None:
                 f"p99 {story32['p99']:.0f} ms"
             )
         if args.burst > 0:
-            b = burst(url, info, auth, args.burst, tmp)
+            b = burst(url, info, auth, args.burst, tmp, args.burst_rate)
             after = b["caught_up_after_s"]
             caught = "NOT within 240s" if after is None else f"{after:.0f}s after the burst"
+            offered = f" (offered {args.burst_rate:.0f}/s)" if args.burst_rate else ""
             print(
                 f"\nburst: {b['posted']} comments in {args.burst:.0f}s = {b['posted_per_s']:.0f}/s at 32 "
-                f"clients with 1 RQ worker (MiniLM); embedding lag max {b['max_lag_s']:.0f}s (backlog max "
-                f"{b['max_backlog']}); caught up {caught}; map runs {b['map_runs'][0]} -> {b['map_runs'][1]}"
+                f"clients{offered} with 1 RQ worker (MiniLM); embedding lag max {b['max_lag_s']:.0f}s "
+                f"(backlog max {b['max_backlog']}); caught up {caught}; "
+                f"map runs {b['map_runs'][0]} -> {b['map_runs'][1]}"
             )
     finally:
         drop_database(PG_ADMIN_URL, url)

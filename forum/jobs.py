@@ -58,7 +58,9 @@ def _embed_screen_place(comments: list[Comment]) -> None:
 def task_embed_and_place(comment_ids: list[int]) -> None:
     """Embed new or edited comments, place them in their nearest viewpoint, and queue a full map
     recomputation for stories that have changed enough."""
-    comments = [c for c in (db.session.get(Comment, i) for i in comment_ids) if c is not None]
+    comments = list(
+        db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)).order_by(Comment.id))
+    )
     for comment in comments:
         if comment.status != "published":
             mapping.unplace_comment(comment.id)

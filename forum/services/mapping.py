@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from forum.analysis.clustering import ViewpointClusterer
 from forum.analysis.constrained import ConstrainedClusterer
@@ -24,6 +25,7 @@ from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, bui
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
+from forum.services.rows import rows_by_comment
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
 CURATED_MIN_SIMILARITY = 0.3
@@ -71,9 +73,10 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
     (an identical text already embedded by the same model is reused). Returns how many were encoded."""
     todo: dict[str, list[Comment]] = {}
     texts: dict[str, str] = {}
+    stored = rows_by_comment(CommentEmbedding, [c.id for c in comments])
     for comment in comments:
         text = plain_text(comment.body)
-        existing = db.session.get(CommentEmbedding, comment.id)
+        existing = stored.get(comment.id)
         h = text_hash(text)
         if existing is not None and existing.text_hash == h and existing.model_name == embedder.name:
             continue
@@ -96,7 +99,7 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
         vectors.update({h: encoded[i].tobytes() for i, h in enumerate(missing)})
     for h, group in todo.items():
         for comment in group:
-            row = db.session.get(CommentEmbedding, comment.id) or CommentEmbedding(comment_id=comment.id)
+            row = stored.get(comment.id) or CommentEmbedding(comment_id=comment.id)
             row.story_id = comment.story_id
             row.model_name = embedder.name
             row.text_hash = h
@@ -129,15 +132,19 @@ def place_comments(comments: Iterable[Comment]) -> int:
             )
         )
         centroids = np.stack([v.centroid_array for v in viewpoints]) if viewpoints else np.zeros((0, 0))
+        ids = [c.id for c in group]
+        # One query each for the batch's embeddings and existing memberships (then found in the session).
+        embeddings = rows_by_comment(CommentEmbedding, ids)
+        members = rows_by_comment(ViewpointMember, ids, selectinload(ViewpointMember.viewpoint))
         for comment in group:
-            emb = db.session.get(CommentEmbedding, comment.id)
+            emb = embeddings.get(comment.id)
             if emb is None or comment.status != "published" or not viewpoints:
                 continue
             index = assign_new(emb.array, centroids, NEAREST_MIN_SIMILARITY)
             target = viewpoints[index] if index >= 0 else other
             if target is None:
                 continue
-            member = db.session.get(ViewpointMember, comment.id)
+            member = members.get(comment.id)
             if member is None:
                 member = ViewpointMember(comment_id=comment.id, story_id=story_id)
                 target.n_members += 1

@@ -26,6 +26,7 @@ from forum.models.moderation import HOLD_REASONS
 from forum.models.users import ROLES
 from forum.services import audit, signals
 from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from forum.services.rows import rows_by_comment
 
 LINK_RE = re.compile(r"(?:\bhttps?://|\bwww\.)\S", re.IGNORECASE)
 FLAGS_TO_HOLD = 3
@@ -122,41 +123,49 @@ def hold_near_duplicates(
     comments: Iterable[Comment], threshold: float = NEAR_DUPLICATE_SIMILARITY
 ) -> list[Comment]:
     """Hold published comments that nearly repeat (cosine similarity of embeddings >= ``threshold``) one of
-    the same reader's earlier comments on the same story from the last day. Comments an editor approved are
-    left alone. Returns the comments held."""
+    the 50 latest earlier comments by the same reader on the same story from the last day. Comments an editor
+    approved are left alone. Returns the comments held.
+
+    A batch costs three queries however large it is (the worker embeds bursts of comments at once)."""
+    todo = [c for c in comments if c.status == "published"]
+    if not todo:
+        return []
+    ids = [c.id for c in todo]
+    states = rows_by_comment(CommentModeration, ids)
+    approved = {i for i, state in states.items() if state.decision == "approved"}
+    mine = rows_by_comment(CommentEmbedding, ids)
+    todo = [c for c in todo if c.id not in approved and c.id in mine]
+    if not todo:
+        return []
+    oldest = min(c.created_at for c in todo) - NEAR_DUPLICATE_WINDOW
+    rows = db.session.execute(
+        select(Comment.id, Comment.author_id, Comment.story_id, Comment.created_at, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(
+            Comment.author_id.in_({c.author_id for c in todo}),
+            Comment.story_id.in_({c.story_id for c in todo}),
+            Comment.status.in_(("published", "pending")),
+            Comment.created_at >= oldest,
+            CommentEmbedding.model_name.in_({e.model_name for e in mine.values()}),
+        )
+        .order_by(Comment.id)
+    ).all()
+    history: dict[tuple[int, int], list] = {}
+    for row in rows:
+        history.setdefault((row.author_id, row.story_id), []).append(row)
     held = []
-    for comment in comments:
-        if comment.status != "published":
-            continue
-        state = moderation_state(comment)
-        if state is not None and state.decision == "approved":
-            continue
-        mine = db.session.get(CommentEmbedding, comment.id)
-        if mine is None:
-            continue
+    for comment in todo:
         since = comment.created_at - NEAR_DUPLICATE_WINDOW
-        earlier = db.session.execute(
-            select(CommentEmbedding.vector, Comment.id)
-            .join(Comment, Comment.id == CommentEmbedding.comment_id)
-            .where(
-                Comment.author_id == comment.author_id,
-                Comment.story_id == comment.story_id,
-                Comment.id < comment.id,
-                Comment.status.in_(("published", "pending")),
-                Comment.created_at >= since,
-                CommentEmbedding.model_name == mine.model_name,
-            )
-            .order_by(Comment.id.desc())
-            .limit(50)
-        ).all()
+        same_reader = history.get((comment.author_id, comment.story_id), ())
+        earlier = [r for r in same_reader if r.id < comment.id and r.created_at >= since][-50:]
         if not earlier:
             continue
-        matrix = np.stack([np.frombuffer(v, dtype=np.float32) for v, _ in earlier])
-        vec = mine.array
+        matrix = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in earlier])
+        vec = mine[comment.id].array
         sims = matrix @ vec / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vec) + 1e-12)
         best = int(np.argmax(sims))
         if sims[best] >= threshold:
-            _hold(comment, "near-duplicate", f"comment {earlier[best][1]} ({sims[best]:.2f})")
+            _hold(comment, "near-duplicate", f"comment {earlier[best].id} ({sims[best]:.2f})")
             held.append(comment)
     db.session.flush()
     return held

@@ -37,6 +37,22 @@ def test_the_same_text_again_is_held_as_near_duplicate(app, logged_in, reader):
     assert entry.comment_text == "Labs must pause all frontier training now!"
 
 
+def test_a_repeat_inside_one_worker_batch_is_held_too(app, logged_in, reader):
+    """The worker embeds a burst of comments as one batch: a repeat of a comment in the same batch counts."""
+    from forum.models import Comment
+
+    story = make_story()
+    first = _post(logged_in, story, "Labs must pause all frontier training now.")
+    different = _post(logged_in, story, "Open-source models change the whole calculation.")
+    second = _post(logged_in, story, "Labs must pause all frontier training now!")
+    jobs.get_queue(app).jobs.clear()
+    jobs.run_task("embed_and_place", [second, first, different])
+    db.session.expire_all()
+    statuses = {cid: db.session.get(Comment, cid).status for cid in (first, second, different)}
+    assert statuses == {first: "published", second: "pending", different: "published"}
+    assert f"comment {first}" in db.session.get(CommentModeration, second).hold_detail
+
+
 def test_other_readers_may_say_the_same_and_approval_sticks(app, logged_in, reader, as_editor):
     from forum.models import Comment
 

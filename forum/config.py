@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMITS": True,
     "LOG_JSON": False,
     "SWEEP_SECONDS": 30,
+    "MAP_MIN_SECONDS": 20,
     "PAGE_CACHE_SECONDS": 5,
     "LABELLER_URL": None,
     "LABELLER_MODEL": None,
@@ -35,6 +36,7 @@ _INT_KEYS = {
     "COMMENTS_PER_PAGE",
     "TRUSTED_PROXIES",
     "SWEEP_SECONDS",
+    "MAP_MIN_SECONDS",
 }
 _BOOL_KEYS = {"RATE_LIMITS", "LOG_JSON"}
 

@@ -18,6 +18,7 @@ import queue as stdlib_queue
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
@@ -69,8 +70,18 @@ def task_embed_and_place(comment_ids: list[int]) -> None:
     db.session.commit()
     for story_id in sorted(story_ids):
         story = db.session.get(Story, story_id)
-        if story is not None and mapping.map_is_stale(story):
+        if story is not None and mapping.map_is_stale(story) and _map_may_run(story):
             enqueue("recompute_map", story_id)
+
+
+def _map_may_run(story: Story) -> bool:
+    """During a burst a story's map would go stale every few seconds; new comments are placed at once anyway,
+    so full recomputations wait ``FORUM_MAP_MIN_SECONDS`` after the last one (the sweep catches up)."""
+    last = story.map_computed_at
+    if last is None:
+        return True
+    last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    return datetime.now(UTC) - last >= timedelta(seconds=current_app.config["FORUM_MAP_MIN_SECONDS"])
 
 
 def task_recompute_map(story_id: int, trigger: str = "auto") -> None:

@@ -95,6 +95,7 @@ def make_app(database_url: str, **overrides):
         "FORUM_EMBEDDER": "fake",
         "FORUM_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
         "FORUM_PAGE_CACHE_SECONDS": 0,  # tests/web/test_page_cache.py switches it on
+        "FORUM_MAP_MIN_SECONDS": 0,  # tests/maps/test_mapping.py checks the spacing
     }
     config.update(overrides)
     application = create_app(config)

@@ -115,6 +115,28 @@ def test_new_comment_is_placed_in_nearest_viewpoint_at_once(app, debate):
     assert story.map_changes_pending == 1
 
 
+def test_busy_story_recomputes_its_map_at_most_every_map_min_seconds(app, debate, monkeypatch):
+    story, _ = debate
+    jobs.drain(app)
+    db.session.refresh(story)
+    runs = story.map_version
+    monkeypatch.setitem(app.config, "FORUM_MAP_MIN_SECONDS", 60)
+    texts = [f"Another voice number {i}: regulation, not pledges, should stop this race." for i in range(6)]
+    new = [
+        comment_service.post_comment(story, make_user(f"busy{i}"), text, side="agree")
+        for i, text in enumerate(texts)
+    ]
+    db.session.commit()
+    jobs.drain(app)
+    db.session.refresh(story)
+    assert mapping.map_is_stale(story), "enough changed for a recomputation"
+    assert story.map_version == runs, "but the last one was moments ago: the new comments were placed instead"
+    assert story.map_changes_pending == len(new), "each new comment was handled (placed or left to Other)"
+    jobs.run_task("sweep")  # the sweep does not wait
+    db.session.refresh(story)
+    assert story.map_version == runs + 1 and not mapping.map_is_stale(story)
+
+
 def test_recompute_keeps_identity_and_reports_changes(app, debate):
     story, posted = debate
     jobs.drain(app)

@@ -119,6 +119,11 @@ def screen_new_comment(comment: Comment) -> str:
     return comment.status
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def hold_near_duplicates(
     comments: Iterable[Comment], threshold: float = NEAR_DUPLICATE_SIMILARITY
 ) -> list[Comment]:
@@ -137,9 +142,16 @@ def hold_near_duplicates(
     todo = [c for c in todo if c.id not in approved and c.id in mine]
     if not todo:
         return []
-    oldest = min(c.created_at for c in todo) - NEAR_DUPLICATE_WINDOW
+    oldest = min(_utc(c.created_at) for c in todo) - NEAR_DUPLICATE_WINDOW
     rows = db.session.execute(
-        select(Comment.id, Comment.author_id, Comment.story_id, Comment.created_at, CommentEmbedding.vector)
+        select(
+            Comment.id,
+            Comment.author_id,
+            Comment.story_id,
+            Comment.created_at,
+            CommentEmbedding.model_name,
+            CommentEmbedding.vector,
+        )
         .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
         .where(
             Comment.author_id.in_({c.author_id for c in todo}),
@@ -155,9 +167,14 @@ def hold_near_duplicates(
         history.setdefault((row.author_id, row.story_id), []).append(row)
     held = []
     for comment in todo:
-        since = comment.created_at - NEAR_DUPLICATE_WINDOW
+        since = _utc(comment.created_at) - NEAR_DUPLICATE_WINDOW
         same_reader = history.get((comment.author_id, comment.story_id), ())
-        earlier = [r for r in same_reader if r.id < comment.id and r.created_at >= since][-50:]
+        model = mine[comment.id].model_name  # vectors of another model (mid re-embedding) do not compare
+        earlier = [
+            r
+            for r in same_reader
+            if r.id < comment.id and _utc(r.created_at) >= since and r.model_name == model
+        ][-50:]
         if not earlier:
             continue
         matrix = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in earlier])

@@ -53,6 +53,34 @@ def test_a_repeat_inside_one_worker_batch_is_held_too(app, logged_in, reader):
     assert f"comment {first}" in db.session.get(CommentModeration, second).hold_detail
 
 
+def test_an_earlier_comment_embedded_by_another_model_is_not_compared(app, logged_in, reader):
+    """Mid re-embedding, a reader's older comments may still carry another model's vectors (another size)."""
+    import numpy as np
+
+    from forum.models import Comment, CommentEmbedding
+
+    story = make_story()
+    first = _post(logged_in, story, "Labs must pause all frontier training now.")
+    jobs.get_queue(app).jobs.clear()
+    vector = np.ones(3, dtype=np.float32)
+    db.session.add(
+        CommentEmbedding(
+            comment_id=first,
+            story_id=story.id,
+            model_name="old-model",
+            text_hash="x",
+            dim=3,
+            vector=vector.tobytes(),
+        )
+    )
+    db.session.commit()
+    second = _post(logged_in, story, "Labs must pause all frontier training now!")
+    jobs.get_queue(app).jobs.clear()
+    jobs.run_task("embed_and_place", [second])
+    db.session.expire_all()
+    assert db.session.get(Comment, second).status == "published", "nothing of its own model to repeat"
+
+
 def test_other_readers_may_say_the_same_and_approval_sticks(app, logged_in, reader, as_editor):
     from forum.models import Comment
 

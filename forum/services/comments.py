@@ -74,10 +74,6 @@ def require_participant(user: User, story_is_open: bool) -> None:
         raise Forbidden("This story is closed: it no longer takes comments or votes.")
 
 
-def _require_participant(user: User, story: Story) -> None:
-    require_participant(user, story.is_open)
-
-
 def post_comment(
     story: Story,
     author: User,
@@ -88,7 +84,7 @@ def post_comment(
     idempotency_key: str | None = None,
 ) -> Comment:
     """Post a comment or a reply. A repeated idempotency key returns the comment already posted."""
-    _require_participant(author, story)
+    require_participant(author, story.is_open)
     text = _clean_body(body)
     side = _clean_side(side)
     key = (idempotency_key or "").strip()[:64] or None
@@ -158,7 +154,7 @@ def editable(comment: Comment, user: User | None) -> bool:
 def edit_comment(comment: Comment, user: User, body: str | None, side: str | None = None) -> Comment:
     """Change one's own comment within the edit window, keeping the previous text in its history."""
     _require_own_editable(comment, user)
-    _require_participant(user, comment.story)
+    require_participant(user, comment.story.is_open)
     text = _clean_body(body)
     side = _clean_side(side)
     if text == comment.body and side == comment.side:

@@ -17,29 +17,6 @@ from forum.services.comments import VISIBLE, require_participant
 from forum.services.errors import Forbidden, InvalidInput, NotFound
 
 
-def _count(comment_id: int, value: int):
-    return (
-        select(func.count())
-        .select_from(Vote)
-        .where(Vote.comment_id == comment_id, Vote.value == value)
-        .scalar_subquery()
-    )
-
-
-def recount(comment_id: int) -> None:
-    """Set a comment's vote counts from the votes table (safe under concurrent voting)."""
-    db.session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id)
-        .values(
-            agree_count=_count(comment_id, 1),
-            disagree_count=_count(comment_id, -1),
-            pass_count=_count(comment_id, 0),
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
 def recount_story(story_id: int) -> None:
     """Recount every comment of a story (after bulk imports)."""
     counts: dict[int, dict[int, int]] = {}

@@ -31,6 +31,7 @@ from forum.extensions import db
 from forum.models import Comment, Story
 from forum.services import mapping, moderation, signals
 from forum.services import opinions as opinion_service
+from forum.times import as_utc
 
 log = logging.getLogger("forum.jobs")
 PENDING_KEY = "forum_pending_jobs"
@@ -80,8 +81,7 @@ def _map_may_run(story: Story) -> bool:
     last = story.map_computed_at
     if last is None:
         return True
-    last = last if last.tzinfo else last.replace(tzinfo=UTC)
-    return datetime.now(UTC) - last >= timedelta(seconds=current_app.config["FORUM_MAP_MIN_SECONDS"])
+    return datetime.now(UTC) - as_utc(last) >= timedelta(seconds=current_app.config["FORUM_MAP_MIN_SECONDS"])
 
 
 def task_recompute_map(story_id: int, trigger: str = "auto") -> None:

@@ -16,6 +16,7 @@ from forum.models.stories import SIDES
 from forum.sanitize import render_comment
 from forum.services import moderation, signals
 from forum.services.errors import Forbidden, InvalidInput, NotFound
+from forum.times import as_utc
 
 SORTS = ("newest", "oldest", "agreed", "divisive")
 VISIBLE = ("published",)
@@ -134,8 +135,7 @@ def _require_own_editable(comment: Comment, user: User) -> None:
     if comment.status == "deleted":
         raise NotFound("That comment was deleted.")
     window = timedelta(minutes=current_app.config["FORUM_EDIT_WINDOW_MINUTES"])
-    created = comment.created_at if comment.created_at.tzinfo else comment.created_at.replace(tzinfo=UTC)
-    if datetime.now(UTC) - created > window:
+    if datetime.now(UTC) - as_utc(comment.created_at) > window:
         minutes = current_app.config["FORUM_EDIT_WINDOW_MINUTES"]
         raise Forbidden(f"Comments can only be changed within {minutes} minutes of posting.")
 

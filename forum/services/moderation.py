@@ -27,6 +27,7 @@ from forum.models.users import ROLES
 from forum.services import audit, signals
 from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from forum.services.rows import rows_by_comment
+from forum.times import as_utc
 
 LINK_RE = re.compile(r"(?:\bhttps?://|\bwww\.)\S", re.IGNORECASE)
 FLAGS_TO_HOLD = 3
@@ -119,11 +120,6 @@ def screen_new_comment(comment: Comment) -> str:
     return comment.status
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def hold_near_duplicates(
     comments: Iterable[Comment], threshold: float = NEAR_DUPLICATE_SIMILARITY
 ) -> list[Comment]:
@@ -142,7 +138,7 @@ def hold_near_duplicates(
     todo = [c for c in todo if c.id not in approved and c.id in mine]
     if not todo:
         return []
-    oldest = min(_utc(c.created_at) for c in todo) - NEAR_DUPLICATE_WINDOW
+    oldest = min(as_utc(c.created_at) for c in todo) - NEAR_DUPLICATE_WINDOW
     rows = db.session.execute(
         select(
             Comment.id,
@@ -167,13 +163,13 @@ def hold_near_duplicates(
         history.setdefault((row.author_id, row.story_id), []).append(row)
     held = []
     for comment in todo:
-        since = _utc(comment.created_at) - NEAR_DUPLICATE_WINDOW
+        since = as_utc(comment.created_at) - NEAR_DUPLICATE_WINDOW
         same_reader = history.get((comment.author_id, comment.story_id), ())
         model = mine[comment.id].model_name  # vectors of another model (mid re-embedding) do not compare
         earlier = [
             r
             for r in same_reader
-            if r.id < comment.id and _utc(r.created_at) >= since and r.model_name == model
+            if r.id < comment.id and as_utc(r.created_at) >= since and r.model_name == model
         ][-50:]
         if not earlier:
             continue

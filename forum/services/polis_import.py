@@ -24,6 +24,7 @@ from forum.models import PolisParticipant as PolisUser
 from forum.sanitize import render_comment
 from forum.services.errors import Conflict, InvalidInput
 from forum.services.votes import recount_story
+from forum.times import as_utc
 
 STATUS_OF = {1: "published", 0: "published", -1: "rejected"}
 MODERATED_OF = {"published": 1, "rejected": -1, "pending": 0}
@@ -183,9 +184,7 @@ def _insert_votes(votes: PolisVotes, story_id: int, user_of, comment_of, now, pr
 def _ms(when: datetime | None) -> int | None:
     if when is None:
         return None
-    if when.tzinfo is None:  # SQLite hands back naive datetimes; they are stored in UTC
-        when = when.replace(tzinfo=UTC)
-    return int(when.timestamp() * 1000)
+    return int(as_utc(when).timestamp() * 1000)
 
 
 def export_conversation(story: Story) -> PolisConversation:

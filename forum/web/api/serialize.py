@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 
 from forum.models import Comment, Story, User, Viewpoint
 from forum.services.debate_map import MapView, Reaction, SnapshotViewpoint, ViewpointView
+from forum.times import as_utc
 
 
 def when(value: datetime | None) -> str | None:
     """RFC 3339 with an offset (SQLite hands back naive datetimes, which are UTC)."""
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return as_utc(value).isoformat()
 
 
 def user(u: User, *, private: bool = False) -> dict[str, Any]:

@@ -239,11 +239,14 @@ class RQQueue:
             if pipe.execute()[1]:
                 self._enqueue(name)  # no ids: the job takes what waits in the set when it starts
             return
-        if name in self.COALESCED and not self.connection.set(
-            self._flag(name, args), 1, nx=True, ex=self.FLAG_TTL
-        ):
-            return
-        self._enqueue(name, *args)
+        if name in self.COALESCED:
+            self._enqueue_unless_waiting(name, args)
+        else:
+            self._enqueue(name, *args)
+
+    def _enqueue_unless_waiting(self, name: str, args: tuple) -> None:
+        if self.connection.set(self._flag(name, args), 1, nx=True, ex=self.FLAG_TTL):
+            self._enqueue(name, *args)
 
     def _enqueue(self, name: str, *args) -> None:
         from rq import Retry
@@ -262,9 +265,8 @@ class RQQueue:
         if name == "embed_and_place" and not args:
             self.connection.delete(self._flag(name, ()))
             ids = sorted(int(i) for i in self.connection.spop(self.EMBED_IDS, self.EMBED_BATCH) or [])
-            more = self.connection.scard(self.EMBED_IDS)  # more than one batch waited: queue the next
-            if more and self.connection.set(self._flag(name, ()), 1, nx=True, ex=self.FLAG_TTL):
-                self._enqueue(name)
+            if self.connection.scard(self.EMBED_IDS):  # more than one batch waited: queue the next
+                self._enqueue_unless_waiting(name, ())
             return (ids,)
         if name in self.COALESCED:
             self.connection.delete(self._flag(name, args))

@@ -50,9 +50,14 @@ def get_embedder() -> Embedder:
 # --- tasks: each runs in an app context and commits its own work ------------------------------------------
 
 
-def _embed_screen_place(comments: list[Comment]) -> None:
-    """Embed published comments, hold near-duplicates a reader repeats for an editor, place the rest."""
-    mapping.embed_comments(comments, get_embedder())
+def _embed_screen_place(comments: list[Comment], gone: list[Comment] | None = None) -> None:
+    """Embed published comments; then, holding their stories' map locks, take ``gone`` comments (deleted or
+    rejected) off the map, hold near-duplicates a reader repeats for an editor, and place the rest."""
+    mapping.embed_comments(comments, get_embedder())  # the model's part: other workers may map meanwhile
+    gone = gone or []
+    mapping.lock_maps(c.story_id for c in comments + gone)
+    for comment in gone:
+        mapping.unplace_comment(comment.id)
     held = moderation.hold_near_duplicates(comments)
     mapping.place_comments([c for c in comments if c not in held])
 
@@ -63,10 +68,8 @@ def task_embed_and_place(comment_ids: list[int]) -> None:
     comments = list(
         db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)).order_by(Comment.id))
     )
-    for comment in comments:
-        if comment.status != "published":
-            mapping.unplace_comment(comment.id)
-    _embed_screen_place([c for c in comments if c.status == "published"])
+    published = [c for c in comments if c.status == "published"]
+    _embed_screen_place(published, [c for c in comments if c.status != "published"])
     story_ids = {c.story_id for c in comments}
     db.session.commit()
     for story_id in sorted(story_ids):
@@ -98,6 +101,18 @@ def task_sweep(limit: int = 500) -> None:
     """Catch up on whatever a lost job left behind: unembedded comments and stale maps."""
     embedder = get_embedder()
     pending = mapping.comments_needing_embedding(embedder.name, limit=limit)
+    queue = get_queue()
+    if pending and isinstance(queue, RQQueue):
+        # Into the batch set: with several workers, the sweep never encodes beside a batch that already has
+        # these comments (a comment a batch holds right now may be handed on twice; the second finds it done).
+        try:
+            queue.enqueue("embed_and_place", [c.id for c in pending])
+            log.info("sweep: queued %d comments for embedding", len(pending))
+            pending = []
+        except Exception:  # the queue is down (the sweep was run by hand): embed them here
+            log.warning(
+                "sweep: could not queue %d comments; embedding them here", len(pending), exc_info=True
+            )
     if pending:
         log.info("sweep: embedding %d comments", len(pending))
         _embed_screen_place(pending)

@@ -25,7 +25,7 @@ from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, bui
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
-from forum.services.rows import rows_by_comment
+from forum.services.rows import rows_by_comment, upsert
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
 CURATED_MIN_SIMILARITY = 0.3
@@ -97,18 +97,38 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
     if missing:
         encoded = embedder.encode([texts[h] for h in missing], batch_size=batch_size).astype(np.float32)
         vectors.update({h: encoded[i].tobytes() for i, h in enumerate(missing)})
-    for h, group in todo.items():
-        for comment in group:
-            row = stored.get(comment.id) or CommentEmbedding(comment_id=comment.id)
-            row.story_id = comment.story_id
-            row.model_name = embedder.name
-            row.text_hash = h
-            row.dim = len(vectors[h]) // 4
-            row.vector = vectors[h]
-            row.created_at = datetime.now(UTC)
-            db.session.add(row)
+    now = datetime.now(UTC)
+    rows = [
+        {"comment_id": comment.id, "story_id": comment.story_id, "model_name": embedder.name, "text_hash": h,
+         "dim": len(vectors[h]) // 4, "vector": vectors[h], "created_at": now}
+        for h, group in todo.items()
+        for comment in group
+    ]  # fmt: skip
     db.session.flush()
+    # An upsert: another worker may be embedding the same comment (the sweep beside a batch, a retry).
+    conn = db.session.connection()
+    conn.execute(upsert(_EMBEDDING, conn.dialect.name, ("comment_id",), _EMBEDDING_FIELDS), rows)
+    for row in stored.values():  # loaded before the write: reload on next use
+        db.session.expire(row)
     return len(missing)
+
+
+_EMBEDDING = CommentEmbedding.__table__
+_EMBEDDING_FIELDS = ("story_id", "model_name", "text_hash", "dim", "vector", "created_at")
+
+
+def lock_maps(story_ids: Iterable[int]) -> None:
+    """Take the map lock of each story, to the end of the transaction: the workers that recompute a map,
+    place new comments in it or take them off it, and the editors who reshape it, run one at a time per
+    story, each seeing what the one before committed. Without it, a comment placed while another worker
+    recomputes lands in a viewpoint the new map retires, and two member counts race.
+
+    The lock is the story row's ``FOR NO KEY UPDATE`` (PostgreSQL), which posts and votes do not wait for:
+    their foreign keys take ``FOR KEY SHARE``. SQLite serialises writers by itself. Locks are taken in id
+    order, so two workers locking the same stories cannot deadlock. Encode with the model before locking:
+    that is the slow part, and needs no lock."""
+    for story_id in sorted(set(story_ids)):
+        db.session.execute(select(Story.id).where(Story.id == story_id).with_for_update(key_share=True))
 
 
 def place_comments(comments: Iterable[Comment]) -> int:
@@ -118,24 +138,18 @@ def place_comments(comments: Iterable[Comment]) -> int:
     by_story: dict[int, list[Comment]] = {}
     for comment in comments:
         by_story.setdefault(comment.story_id, []).append(comment)
+    lock_maps(by_story)
+    fresh = {"populate_existing": True}  # what another worker committed before the lock, not older copies
     for story_id, group in by_story.items():
-        viewpoints = list(
-            db.session.scalars(
-                select(Viewpoint).where(
-                    Viewpoint.story_id == story_id, Viewpoint.active.is_(True), Viewpoint.is_other.is_(False)
-                )
-            )
-        )
-        other = db.session.scalar(
-            select(Viewpoint).where(
-                Viewpoint.story_id == story_id, Viewpoint.active.is_(True), Viewpoint.is_other.is_(True)
-            )
-        )
+        active = select(Viewpoint).where(Viewpoint.story_id == story_id, Viewpoint.active.is_(True))
+        current = list(db.session.scalars(active.execution_options(**fresh)))
+        viewpoints = [v for v in current if not v.is_other]
+        other = next((v for v in current if v.is_other), None)
         centroids = np.stack([v.centroid_array for v in viewpoints]) if viewpoints else np.zeros((0, 0))
         ids = [c.id for c in group]
         # One query each for the batch's embeddings and existing memberships (then found in the session).
         embeddings = rows_by_comment(CommentEmbedding, ids)
-        members = rows_by_comment(ViewpointMember, ids, selectinload(ViewpointMember.viewpoint))
+        members = rows_by_comment(ViewpointMember, ids, selectinload(ViewpointMember.viewpoint), **fresh)
         for comment in group:
             emb = embeddings.get(comment.id)
             if emb is None or comment.status != "published" or not viewpoints:
@@ -165,7 +179,7 @@ def place_comments(comments: Iterable[Comment]) -> int:
 
 
 def unplace_comment(comment_id: int) -> None:
-    """Take a deleted or rejected comment off the map."""
+    """Take a deleted or rejected comment off the map (the caller holds the story's map lock)."""
     member = db.session.get(ViewpointMember, comment_id)
     if member is not None:
         member.viewpoint.n_members = max(0, member.viewpoint.n_members - 1)
@@ -190,6 +204,8 @@ def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", pr
     _progress = progress or (lambda stage: None)
     _progress("embedding")
     embed_comments(comments_needing_embedding(embedder.name, story.id), embedder)
+    lock_maps([story.id])
+    db.session.refresh(story)  # as the worker before us left it
     _progress("loading")
     rows = db.session.execute(
         select(Comment.id, Comment.body, Comment.side, Comment.author_id, CommentEmbedding.vector)

@@ -19,11 +19,14 @@ KEY_POINT_MIN_SCORE = 0.55
 
 
 def check_version(story: Story, seen: int | str | None) -> None:
-    """Refuse an edit made on a page that showed an older map."""
+    """Refuse an edit made on a page that showed an older map. Takes the story's map lock first: a worker
+    recomputing the map finishes before the edit goes on, and the version compared is the one it left."""
     try:
         seen_version = int(seen)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput("The form is missing the map version; reload the page.") from None
+    mapping.lock_maps([story.id])
+    db.session.refresh(story)
     if seen_version != (story.map_version or 0):
         raise Conflict("The map changed since this page was loaded. Reload it and make your change again.")
 

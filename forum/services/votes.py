@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
@@ -15,6 +13,7 @@ from forum.models.stories import VOTE_VALUES
 from forum.services import signals
 from forum.services.comments import VISIBLE, require_participant
 from forum.services.errors import Forbidden, InvalidInput, NotFound
+from forum.services.rows import upsert
 
 
 def recount_story(story_id: int) -> None:
@@ -65,25 +64,6 @@ _RECOUNT = (
 )
 
 
-@lru_cache(maxsize=4)
-def _upsert(dialect: str):
-    """``INSERT ... ON CONFLICT DO UPDATE``: a first vote inserts, a changed mind updates, and two concurrent
-    submissions by the same reader can never store two rows (the unique constraint decides)."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = insert(_V).values(
-        story_id=bindparam("story_id"),
-        comment_id=bindparam("comment_id"),
-        user_id=bindparam("user_id"),
-        value=bindparam("value"),
-        created_at=bindparam("now"),
-        updated_at=bindparam("now"),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[_V.c.comment_id, _V.c.user_id],
-        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-    )
-
-
 def record_vote(comment_id: int, user: User, choice: str | None) -> dict[str, int]:
     """Record ``user``'s vote on the comment ``comment_id`` ("agree", "disagree" or "pass"), replacing an
     earlier one, and return the comment's counts after it.
@@ -106,7 +86,11 @@ def record_vote(comment_id: int, user: User, choice: str | None) -> dict[str, in
     require_participant(user, locked.status_1 == "open")
     value = VOTE_VALUES[choice]
     params = {"comment_id": comment_id, "story_id": locked.story_id, "user_id": user.id, "value": value}
-    conn.execute(_upsert(conn.dialect.name), {**params, "now": datetime.now(UTC)})
+    # A first vote inserts, a changed mind updates, and two concurrent submissions by the same reader can
+    # never store two rows (the unique constraint decides).
+    now = datetime.now(UTC)
+    vote_upsert = upsert(_V, conn.dialect.name, ("comment_id", "user_id"), ("value", "updated_at"))
+    conn.execute(vote_upsert, {**params, "created_at": now, "updated_at": now})
     agree, disagree, passes = conn.execute(_RECOUNT, params).one()
     signals.vote_cast.send(comment_id, story_id=locked.story_id, user_id=user.id, value=value)
     return {"agree": agree, "disagree": disagree, "pass": passes}

@@ -262,17 +262,27 @@ def burst(
         _renice(work.proc.pid, worker_nice)
     server = Gunicorn(env, tmp / "gunicorn-burst.log")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    # Per published comment: embedded yet? on the map yet (a viewpoint membership, placed at once or by a
+    # full recomputation)? in a full recomputation yet (membership source "map")? The lag of each is the age
+    # of the oldest comment that is not.
     lag_sql = sa.text(
-        "SELECT count(*), min(c.created_at), (SELECT count(*) FROM map_run WHERE story_id = :s) "
+        "SELECT count(*) FILTER (WHERE e.comment_id IS NULL),"
+        " min(c.created_at) FILTER (WHERE e.comment_id IS NULL),"
+        " min(c.created_at) FILTER (WHERE m.comment_id IS NULL),"
+        " min(c.created_at) FILTER (WHERE m.source IS DISTINCT FROM 'map'),"
+        " (SELECT count(*) FROM map_run WHERE story_id = :s) "
         "FROM comment c LEFT JOIN comment_embedding e ON e.comment_id = c.id "
-        "WHERE c.story_id = :s AND c.status = 'published' AND e.comment_id IS NULL"
+        "LEFT JOIN viewpoint_member m ON m.comment_id = c.id "
+        "WHERE c.story_id = :s AND c.status = 'published'"
     )
 
-    def sample() -> tuple[int, float, int]:
+    def sample() -> tuple[int, float, int, float, float]:
+        """(backlog, embedding lag, map runs, placement lag, full-map lag)"""
         with engine.connect() as conn:
-            n, oldest, runs = conn.execute(lag_sql, {"s": info["story_id"]}).one()
-        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-        return n, age, runs
+            n, *oldest, runs = conn.execute(lag_sql, {"s": info["story_id"]}).one()
+        now = datetime.now(UTC)
+        embed, place, full = ((now - t).total_seconds() if t else 0.0 for t in oldest)
+        return n, embed, runs, place, full
 
     with engine.begin() as conn:  # the rows above posted comments nobody embedded: not this burst's backlog
         conn.execute(
@@ -282,7 +292,7 @@ def burst(
     try:
         time.sleep(15)  # let the worker load the model and the sweep settle
         auth2 = sign_in_all(server.url, 32)
-        samples: list[tuple[float, int, float, int]] = []
+        samples: list[tuple[float, int, float, int, float, float]] = []
         t0 = time.monotonic()
         done = {}
 
@@ -298,15 +308,19 @@ def burst(
         runs_at_end = samples[-1][3] if samples else 0
         while time.monotonic() - t0 < burst_end + 240:
             samples.append((time.monotonic() - t0, *sample()))
-            if samples[-1][1] == 0 and samples[-1][3] > runs_at_end:
+            if samples[-1][1] == 0 and samples[-1][3] > runs_at_end and samples[-1][5] == 0:
                 break
             time.sleep(2)
-        caught_up = next((t for t, n, _, _ in samples if t > burst_end and n == 0), None)
+        caught_up = next((s[0] for s in samples if s[0] > burst_end and s[1] == 0), None)
+        in_burst = [s for s in samples if s[0] <= burst_end] or samples
         return {
             "posted_per_s": done["cell"]["rps"],
             "posted": done["cell"]["ok"],
-            "max_lag_s": max(a for _, _, a, _ in samples),
-            "max_backlog": max(n for _, n, _, _ in samples),
+            "max_lag_s": max(s[2] for s in samples),
+            "max_place_lag_s": max(s[4] for s in samples),
+            "max_full_lag_s": max(s[5] for s in in_burst),
+            "full_lag_at_end_s": samples[-1][5],
+            "max_backlog": max(s[1] for s in samples),
             "caught_up_after_s": None if caught_up is None else caught_up - burst_end,
             "map_runs": (samples[0][3], samples[-1][3]),
         }
@@ -397,9 +411,11 @@ def main() -> None:
             offered = f" (offered {args.burst_rate:.0f}/s)" if args.burst_rate else ""
             print(
                 f"\nburst: {b['posted']} comments in {args.burst:.0f}s = {b['posted_per_s']:.0f}/s at 32 "
-                f"clients{offered} with 1 RQ worker (MiniLM); embedding lag max {b['max_lag_s']:.0f}s "
-                f"(backlog max {b['max_backlog']}); caught up {caught}; "
-                f"map runs {b['map_runs'][0]} -> {b['map_runs'][1]}"
+                f"clients{offered} with 1 RQ worker (MiniLM); lag max: embedding {b['max_lag_s']:.0f}s, "
+                f"on the map {b['max_place_lag_s']:.0f}s, in a full recomputation "
+                f"{b['max_full_lag_s']:.0f}s (during the burst) (backlog max {b['max_backlog']}); "
+                f"caught up {caught}; map runs {b['map_runs'][0]} -> {b['map_runs'][1]}, "
+                f"full-map lag at the end {b['full_lag_at_end_s']:.0f}s"
             )
     finally:
         drop_database(PG_ADMIN_URL, url)

@@ -230,15 +230,66 @@ def run_rows(
         rows = {k: v for k, v in rows.items() if k.startswith("hello") or any(o in k for o in only)}
     results = {}
     for name, (port, make) in rows.items():
+        server = hello if port == hello.port else forum
         for c in clients:
-            results[(name, c)] = asyncio.run(_cell(port, c, seconds, make))
-            r = results[(name, c)]
+            web, db = _cpu_seconds(_tree(server.proc.pid)), _cpu_seconds(_postgres_pids())
+            results[(name, c)] = r = asyncio.run(_cell(port, c, seconds, make))
+            done = r["ok"] + r["errors"]
+            r["web_cpu_ms"] = 1000 * (_cpu_seconds(_tree(server.proc.pid)) - web) / max(1, done)
+            r["db_cpu_ms"] = 1000 * (_cpu_seconds(_postgres_pids()) - db) / max(1, done)
             print(
                 f"  {name:28s} {c:4d} clients: {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  "
-                f"p99 {r['p99']:7.1f} ms  errors {r['errors']}",
+                f"p99 {r['p99']:7.1f} ms  errors {r['errors']}  CPU per request: web "
+                f"{r['web_cpu_ms']:.2f} ms, PostgreSQL {r['db_cpu_ms']:.2f} ms",
                 flush=True,
             )
     return results
+
+
+# CPU time per request, from /proc: steadier than throughput on a shared, noisy machine (another tenant's load
+# slows every request, but barely changes how much CPU one takes).
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return raw[raw.rindex(")") + 2 :].split()  # fields after "(comm)": state is [0], ppid [1], utime [11]
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its children (gunicorn's master and its workers)."""
+    return [root] + [
+        int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit() and _ppid(int(d.name)) == root
+    ]
+
+
+def _ppid(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else -1
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (d / "comm").read_text().strip() == "postgres":
+                    pids.append(int(d.name))
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes, children they have waited for included (a PostgreSQL backend
+    that ended is counted in its postmaster's cutime)."""
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            total += sum(int(x) for x in fields[11:15])
+    return total / _TICK
 
 
 def _renice(pid: int, nice: int) -> None:
@@ -397,6 +448,11 @@ def main() -> None:
                 )
                 + " |"
             )
+        mid = clients[len(clients) // 2]
+        print(f"\n| row | CPU per request at {mid} clients: gunicorn ms | PostgreSQL ms |\n|---|---|---|")
+        for name in names:
+            r = results[(name, mid)]
+            print(f"| {name} | {r['web_cpu_ms']:.2f} | {r['db_cpu_ms']:.2f} |")
         hello32 = results.get(("hello (ceiling)", 32), {}).get("rps")
         story32 = results.get(("story page, 300 comments", 32), {})
         if hello32 and story32:

@@ -179,6 +179,60 @@ def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_d
     assert viewpoints >= 1 and placed > 0
 
 
+def test_worker_killed_mid_embedding_batch_the_comments_are_embedded_and_mapped(
+    redis_binary, shared_pg_db, tmp_path
+):
+    """A batched embedding job takes its comment ids out of the Redis set as it starts; killed before it
+    commits, those ids are in neither Redis nor the database. The next worker's sweep finds the comments
+    without embeddings, hands them to a new batch, and the map is computed after it."""
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    from forum.jobs import RQQueue
+
+    n = 150
+    ids = seed(shared_pg_db, comments=n, slug=f"batch-{uuid.uuid4().hex[:6]}")
+    engine = sa.create_engine(shared_pg_db, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # a map computed a moment ago: the sweep has no map to recompute
+        conn.execute(sa.text("UPDATE story SET map_computed_at = now()"))
+    redis = RedisServer(tmp_path / "redis.log")
+    env = base_env(shared_pg_db, REDIS_URL=redis.url, EMBEDDER="minilm", SWEEP_SECONDS="3600",
+                   MAP_MIN_SECONDS="0")  # fmt: skip
+    queue = RQQueue(redis.url)
+    queue.enqueue("embed_and_place", ids)  # as the web processes do after posts commit
+    connection = Redis.from_url(redis.url)
+    registry = StartedJobRegistry(queue=Queue("forum", connection=connection))
+
+    def embedding() -> bool:  # the batch has started and taken its ids out of the set
+        jobs = (Job.fetch(i, connection=connection) for i in registry.get_job_ids())
+        started = any(job.args[:1] == ("embed_and_place",) for job in jobs)
+        return started and connection.scard(RQQueue.EMBED_IDS) == 0
+
+    def progress() -> tuple[int, int]:
+        with engine.connect() as conn:
+            embedded = conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
+            runs = conn.execute(sa.text("SELECT count(*) FROM map_run")).scalar()
+        return embedded, runs
+
+    first = worker(env, tmp_path / "worker1.log")
+    try:
+        wait_until(embedding, 120, 0.01, what="the worker starting the embedding batch")
+        first.stop(signal.SIGKILL)
+        assert progress() == (0, 0), "the batch committed before it could be killed: make it bigger"
+
+        second = worker(env, tmp_path / "worker2.log")  # its sweep runs at start
+        try:
+            wait_until(lambda: progress() == (n, 1), 180, 0.5, what=f"embedding and the map ({second.log})")
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+        redis.stop()
+        engine.dispose()
+
+
 def test_idle_worker_stays_up_and_takes_later_work(redis_binary, shared_pg_db, tmp_path):
     """An idle worker waits on Redis longer than the web side's 5 s socket timeout; it used to quit then."""
     seed(shared_pg_db, readers=1)

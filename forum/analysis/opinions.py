@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import svds
+from scipy.sparse.linalg import ArpackError, svds
+from sklearn.utils.extmath import randomized_svd
 
 from forum.analysis.opinion_stats import (
     AGREE,
@@ -293,11 +294,17 @@ def _geometry(votes: sp.csr_matrix, n_votes: np.ndarray, prior: float, seed: int
     if rows.size < 2 or cols.size < 2:
         return positions, components, extremity
     sub = centred[rows][:, cols]
+    sub.eliminate_zeros()
+    if sub.nnz == 0:  # every vote is its comment's mean (everyone agrees so far): readers differ in nothing
+        return positions, components, extremity
     if min(sub.shape) <= 3:
         _, s, vt = np.linalg.svd(sub.toarray(), full_matrices=False)
     else:
         v0 = np.random.default_rng(seed).standard_normal(min(sub.shape))
-        _, s, vt = svds(sub, k=2, v0=v0)
+        try:
+            _, s, vt = svds(sub, k=2, v0=v0)
+        except ArpackError:  # a degenerate matrix (rank below 2, say): the randomised method copes
+            _, s, vt = randomized_svd(sub, 2, random_state=seed)
     vt = vt[np.argsort(-s)][:2]
     flip = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(1)])  # deterministic sign
     components[cols, : len(vt)] = (vt * flip[:, None]).T

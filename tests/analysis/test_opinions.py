@@ -75,6 +75,34 @@ def test_uneven_two_camps_give_two_groups() -> None:
     assert adjusted_rand_score(camp, r.participant_group) == 1.0
 
 
+@pytest.mark.parametrize("votes", ["everyone agrees", "one vote per comment"])
+def test_votes_that_differ_in_nothing_give_one_group(votes: str) -> None:
+    """Early in a story: every vote equals its comment's mean, so the centred matrix is all zeros (ARPACK
+    used to fail on it with "Starting vector is zero", and the opinion job and the sweep with it)."""
+    n = 12
+    if votes == "everyone agrees":
+        p, c = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    else:
+        p, c = np.arange(n), np.arange(n)
+    r = compute_opinion_groups(p, c, np.ones(p.size), n, n)
+    assert r.k == 1 and r.groups[0].size == n
+    assert (r.positions == 0).all()  # nobody is placed apart from anyone
+
+
+def test_a_matrix_arpack_cannot_factor_falls_back_to_the_randomised_svd(monkeypatch) -> None:
+    from scipy.sparse.linalg import ArpackError
+
+    import forum.analysis.opinions as opinions
+
+    def fails(*args, **kwargs):
+        raise ArpackError(-9)
+
+    p, c, v, n, m, camp, _ = planted(2)
+    monkeypatch.setattr(opinions, "svds", fails)
+    r = compute_opinion_groups(p, c, v, n, m)
+    assert r.k == 2 and adjusted_rand_score(camp, r.participant_group) == 1.0
+
+
 def test_more_than_five_groups_only_with_a_clear_silhouette_margin() -> None:
     p, c, v, n, m, camp = ring(6)
     est = OpinionGroups().fit(p, c, v, n, m)

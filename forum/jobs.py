@@ -31,6 +31,7 @@ from forum.extensions import db
 from forum.models import Comment, Story
 from forum.services import mapping, moderation, signals
 from forum.services import opinions as opinion_service
+from forum.services.locks import lock_stories
 from forum.times import as_utc
 
 log = logging.getLogger("forum.jobs")
@@ -55,7 +56,7 @@ def _embed_screen_place(comments: list[Comment], gone: list[Comment] | None = No
     rejected) off the map, hold near-duplicates a reader repeats for an editor, and place the rest."""
     mapping.embed_comments(comments, get_embedder())  # the model's part: other workers may map meanwhile
     gone = gone or []
-    mapping.lock_maps(c.story_id for c in comments + gone)
+    lock_stories(c.story_id for c in comments + gone)
     for comment in gone:
         mapping.unplace_comment(comment.id)
     held = moderation.hold_near_duplicates(comments)
@@ -117,11 +118,16 @@ def task_sweep(limit: int = 500) -> None:
         log.info("sweep: embedding %d comments", len(pending))
         _embed_screen_place(pending)
         db.session.commit()
-    for story in list(db.session.scalars(select(Story))):
-        if mapping.map_is_stale(story):
-            mapping.recompute_map(story, embedder, trigger="sweep")
-            db.session.commit()
-        _refresh_opinions(story)
+    for story_id in db.session.scalars(select(Story.id).order_by(Story.id)).all():
+        try:
+            story = db.session.get(Story, story_id)
+            if mapping.map_is_stale(story):
+                mapping.recompute_map(story, embedder, trigger="sweep")
+                db.session.commit()
+            _refresh_opinions(story)
+        except Exception:  # one story's failure must not keep the others waiting: log it and go on
+            db.session.rollback()
+            log.exception("sweep: story %d failed; the sweep goes on with the others", story_id)
 
 
 def _refresh_opinions(story: Story | None) -> None:

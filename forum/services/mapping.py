@@ -25,6 +25,7 @@ from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, bui
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
+from forum.services.locks import lock_stories
 from forum.services.rows import rows_by_comment, upsert
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
@@ -117,20 +118,6 @@ _EMBEDDING = CommentEmbedding.__table__
 _EMBEDDING_FIELDS = ("story_id", "model_name", "text_hash", "dim", "vector", "created_at")
 
 
-def lock_maps(story_ids: Iterable[int]) -> None:
-    """Take the map lock of each story, to the end of the transaction: the workers that recompute a map,
-    place new comments in it or take them off it, and the editors who reshape it, run one at a time per
-    story, each seeing what the one before committed. Without it, a comment placed while another worker
-    recomputes lands in a viewpoint the new map retires, and two member counts race.
-
-    The lock is the story row's ``FOR NO KEY UPDATE`` (PostgreSQL), which posts and votes do not wait for:
-    their foreign keys take ``FOR KEY SHARE``. SQLite serialises writers by itself. Locks are taken in id
-    order, so two workers locking the same stories cannot deadlock. Encode with the model before locking:
-    that is the slow part, and needs no lock."""
-    for story_id in sorted(set(story_ids)):
-        db.session.execute(select(Story.id).where(Story.id == story_id).with_for_update(key_share=True))
-
-
 def place_comments(comments: Iterable[Comment]) -> int:
     """Put new comments in their nearest viewpoint at once (the full map catches up later). Returns how many
     were placed; every comment handled counts towards the story's pending changes."""
@@ -138,7 +125,7 @@ def place_comments(comments: Iterable[Comment]) -> int:
     by_story: dict[int, list[Comment]] = {}
     for comment in comments:
         by_story.setdefault(comment.story_id, []).append(comment)
-    lock_maps(by_story)
+    lock_stories(by_story)
     fresh = {"populate_existing": True}  # what another worker committed before the lock, not older copies
     for story_id, group in by_story.items():
         active = select(Viewpoint).where(Viewpoint.story_id == story_id, Viewpoint.active.is_(True))
@@ -204,7 +191,7 @@ def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", pr
     _progress = progress or (lambda stage: None)
     _progress("embedding")
     embed_comments(comments_needing_embedding(embedder.name, story.id), embedder)
-    lock_maps([story.id])
+    lock_stories([story.id])
     db.session.refresh(story)  # as the worker before us left it
     _progress("loading")
     rows = db.session.execute(

@@ -29,6 +29,7 @@ from forum.extensions import db
 from forum.models import Comment, OpinionCache, PolisComment, Story, User, Vote
 from forum.services import votes as vote_service
 from forum.services.errors import InvalidInput, NotFound
+from forum.services.locks import lock_stories
 
 MIN_VOTES_TO_SEE = 7  # votes a reader casts before the opinion map opens to them (as in Pol.is)
 COMMON_GROUND_RATE = 0.6  # every group's smoothed agree rate at least this: common ground (Jigsaw)
@@ -135,7 +136,8 @@ def compute_opinions(story: Story) -> OpinionCache:
         excluded_participants=va.excluded_participants,
     )
     data, positions = serialise(result, va.user_ids, va.comment_ids)
-    cache = get_cached(story) or OpinionCache(story_id=story.id)
+    lock_stories([story.id])  # another worker may be storing this story's groups: one after the other
+    cache = db.session.get(OpinionCache, story.id, populate_existing=True) or OpinionCache(story_id=story.id)
     cache.data, cache.positions, cache.fingerprint = data, positions, stamp
     cache.n_votes, cache.n_groups, cache.n_participants = len(va.value), result.k, len(positions)
     cache.computed_at = datetime.now(UTC)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from forum import jobs
 from forum.extensions import db
-from forum.models import OpinionCache
+from forum.models import OpinionCache, Vote
 from forum.services import signals
 from forum.services import votes as vote_service
 from tests.conftest import post_form
+from tests.factories import make_comment, make_story
+from tests.opinions.conftest import add_users
 
 
 def _queued(app) -> list:
@@ -66,3 +68,24 @@ def test_the_sweep_recomputes_missing_and_stale_results(app, camps):
     jobs.run_task("sweep")
     cache = db.session.get(OpinionCache, camps.story.id)
     assert cache.n_participants == 17 and str(camps.camp_a[0].id) not in cache.positions
+
+
+def test_one_story_failing_does_not_stop_the_sweep(app, camps, monkeypatch, caplog):
+    other = make_story(slug="other", question="Another question?")
+    author, voter = add_users("other-author", 1)[0], add_users("other-voter", 1)[0]
+    comment = make_comment(other, author, "A statement on the other story.")
+    db.session.add(Vote(story_id=other.id, comment_id=comment.id, user_id=voter.id, value=1))
+    db.session.commit()
+    compute = jobs.opinion_service.compute_opinions
+
+    def broken_for_camps(story):
+        if story.id == camps.story.id:
+            raise RuntimeError("this story's votes break the maths")
+        return compute(story)
+
+    monkeypatch.setattr(jobs.opinion_service, "compute_opinions", broken_for_camps)
+    jobs.run_task("sweep")  # no error out of the sweep
+    assert camps.story.id < other.id, "the failing story comes first"
+    assert db.session.get(OpinionCache, camps.story.id) is None
+    assert db.session.get(OpinionCache, other.id).n_votes == 1
+    assert f"sweep: story {camps.story.id} failed" in caplog.text

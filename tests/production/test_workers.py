@@ -1,7 +1,8 @@
-"""Several `flask forum worker` processes on one Redis queue and one PostgreSQL database, while readers post:
-the batched embedding jobs, the sweep and the map recomputations of one story run on different workers at
-the same time. Afterwards every published comment has one embedding and sits in exactly one active
-viewpoint, the viewpoints' member counts match their members, and no job failed."""
+"""Several `flask forum worker` processes on one Redis queue and one PostgreSQL database, while readers post
+and vote: the batched embedding jobs, the sweep, the map recomputations and the opinion-group jobs of one
+story run on different workers at the same time. Afterwards every published comment has one embedding and
+sits in exactly one active viewpoint, the viewpoints' member counts match their members, the opinion groups
+count every vote, and no job failed."""
 
 from __future__ import annotations
 
@@ -29,15 +30,24 @@ STATE_SQL = sa.text(
       (SELECT count(*) FROM comment c JOIN viewpoint_member m ON m.comment_id = c.id
         JOIN viewpoint v ON v.id = m.viewpoint_id AND v.active
         WHERE c.status = 'published') AS on_map,
-      (SELECT count(*) FROM map_run) AS runs
+      (SELECT count(*) FROM map_run) AS runs,
+      (SELECT count(*) FROM vote) AS votes,
+      (SELECT max(n_votes) FROM opinion_result) AS opinion_votes
     """
 )
 
 
-def _post_all(base: str, i: int) -> list[int]:
+def _post_all(base: str, i: int, seed_ids: list[int]) -> list[int]:
     http, token = sign_in(base, f"reader{i:04d}")
     ids = []
     for n in range(POSTS_EACH):
+        vote = http.put(
+            f"{base}/api/comments/{seed_ids[(i * 3 + n) % len(seed_ids)]}/vote",
+            json={"vote": ("agree", "disagree", "pass")[(i + n) % 3]},
+            headers={"X-CSRFToken": token},
+            timeout=60,
+        )
+        assert vote.status_code == 200, vote.text[:200]
         topic, other = TOPICS[(i + n) % len(TOPICS)], TOPICS[(i * 5 + n * 3 + 1) % len(TOPICS)]
         body = f"Reader {i}, point {n}: {topic} should come before {other}, for reason {i * 31 + n * 7}."
         r = http.post(
@@ -52,7 +62,7 @@ def _post_all(base: str, i: int) -> list[int]:
 
 
 def test_workers_racing_on_one_story_keep_the_map_whole(redis_binary, shared_pg_db, tmp_path):
-    seed(shared_pg_db, readers=READERS, comments=40)
+    seed_ids = seed(shared_pg_db, readers=READERS, comments=40)
     redis = RedisServer(tmp_path / "redis.log")
     # Sweep every second and recompute the map as often as it goes stale: the most overlap between jobs.
     env = base_env(shared_pg_db, REDIS_URL=redis.url, SWEEP_SECONDS="1", MAP_MIN_SECONDS="0")
@@ -67,12 +77,14 @@ def test_workers_racing_on_one_story_keep_the_map_whole(redis_binary, shared_pg_
     try:
         wait_until(lambda: state().runs >= 1, 120, what="the first map")
         with ThreadPoolExecutor(READERS) as pool:
-            posted = [i for ids in pool.map(lambda i: _post_all(server.url, i), range(READERS)) for i in ids]
+            batches = pool.map(lambda i: _post_all(server.url, i, seed_ids), range(READERS))
+            posted = [i for ids in batches for i in ids]
         assert len(set(posted)) == READERS * POSTS_EACH
 
         def settled():
             s = state()
-            return s.published == s.embedded == s.on_map and _queue_idle(redis.url)
+            done = s.published == s.embedded == s.on_map and s.votes == s.opinion_votes
+            return done and _queue_idle(redis.url)
 
         wait_until(settled, 180, 0.5, what=f"every comment embedded and on the map ({tmp_path})")
         for w in workers:
@@ -126,7 +138,8 @@ def test_the_map_lock_keeps_map_writers_apart_but_not_votes(shared_pg_db):
 
     from forum.extensions import db
     from forum.models import Story
-    from forum.services import mapping, votes
+    from forum.services import votes
+    from forum.services.locks import lock_stories
     from forum.services.rows import upsert
     from tests.conftest import make_app
 
@@ -136,7 +149,7 @@ def test_the_map_lock_keeps_map_writers_apart_but_not_votes(shared_pg_db):
     with app.app_context():
         story_id = db.session.scalar(sa.select(Story.id))
         reader_id = db.session.scalar(sa.text("SELECT id FROM \"user\" WHERE username = 'reader0000'"))
-        mapping.lock_maps([story_id])  # held until this transaction ends
+        lock_stories([story_id])  # held until this transaction ends
         try:
             with other.connect() as conn:
                 conn.execute(sa.text("SET lock_timeout = '2s'"))

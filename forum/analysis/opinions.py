@@ -218,8 +218,9 @@ class OpinionGroups:
         return _relabel_by_size(labels[k][base_of])
 
     def _k_limit(self, n_base: int, n: int) -> int:
-        """Pol.is's max-k rule min(5, 2 + n_base // 12), with ``max_k`` in place of 5."""
-        return min(self.max_k, 2 + n_base // 12, n_base - 1, n // self.min_group_size)
+        """Pol.is's max-k rule min(5, 2 + n_base // 12), with ``max_k`` in place of 5. (That rule allows k =
+        n_base only when n_base is 2: two camps whose members vote alike, two groups, as in Pol.is.)"""
+        return min(self.max_k, 2 + n_base // 12, n_base, n // self.min_group_size)
 
 
 def compute_opinion_groups(

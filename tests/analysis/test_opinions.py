@@ -89,6 +89,16 @@ def test_votes_that_differ_in_nothing_give_one_group(votes: str) -> None:
     assert (r.positions == 0).all()  # nobody is placed apart from anyone
 
 
+def test_two_camps_voting_alike_within_each_give_two_groups() -> None:
+    """Every member of a camp votes exactly alike, so the base k-means finds two distinct centres; Pol.is's
+    k rule still allows two groups (this once gave one)."""
+    n, m = 20, 8
+    p, c = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(m), indexing="ij"))
+    camp = (np.arange(n) < 12).astype(int)
+    r = compute_opinion_groups(p, c, np.where(camp[p] == 1, 1.0, -1.0), n, m)
+    assert r.k == 2 and adjusted_rand_score(camp, r.participant_group) == 1.0
+
+
 def test_a_matrix_arpack_cannot_factor_falls_back_to_the_randomised_svd(monkeypatch) -> None:
     from scipy.sparse.linalg import ArpackError
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, select
 
@@ -31,6 +31,7 @@ from forum.extensions import db
 from forum.models import Comment, Story
 from forum.services import mapping, moderation, signals
 from forum.services import opinions as opinion_service
+from forum.services.errors import Unavailable
 from forum.services.locks import lock_stories
 from forum.times import as_utc
 
@@ -336,12 +337,36 @@ def get_queue(app: Flask | None = None) -> JobQueue:
     return app.extensions["forum_queue"]
 
 
-def enqueue(name: str, *args) -> None:
-    """Hand a job to the queue now (use only outside a transaction; services go through signals)."""
+QUEUE_DOWN = (
+    "The background job queue is not answering, so this cannot be started now. Reading, posting and voting "
+    "still work; try again in a few minutes."
+)
+
+
+def enqueue(name: str, *args) -> bool:
+    """Hand a job to the queue now (use only outside a transaction; services go through signals). Returns
+    False when the queue is down: the periodic sweep will find the work in the database once it is back, and
+    the request can tell the reader that the map will take their comment in later (:func:`delayed`)."""
     try:
         get_queue().enqueue(name, *args)
-    except Exception:  # the queue is down: the periodic sweep will find the work in the database
+        return True
+    except Exception:
         log.warning("could not enqueue %s%r; the sweep will pick it up", name, args, exc_info=True)
+        if has_request_context():
+            g.forum_queue_down = True
+        return False
+
+
+def delayed() -> bool:
+    """True when this request's background work could not be queued (it waits for the sweep)."""
+    return bool(g.get("forum_queue_down"))
+
+
+def submit(name: str, *args) -> None:
+    """Queue a job an editor asked for, or raise :class:`Unavailable`: unlike the work that posts and votes
+    imply, no sweep would find it in the database later."""
+    if not enqueue(name, *args):
+        raise Unavailable(QUEUE_DOWN)
 
 
 def drain(app: Flask | None = None, max_jobs: int = 1000) -> int:

@@ -28,3 +28,9 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class Unavailable(ServiceError):
+    """A part the request needs (the job queue, say) is not answering; the request can be tried again."""
+
+    status = 503

@@ -11,7 +11,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.production.conftest import create_database, drop_database, seed, sign_in
+from forum.web.readers.views import MAP_DELAYED
+from tests.production.conftest import create_database, drop_database, form_token, seed, sign_in
 from tests.production.servers import Gunicorn, RedisServer, base_env, wait_until, worker
 
 pytestmark = pytest.mark.slow
@@ -115,6 +116,14 @@ def test_redis_down_reads_and_writes_go_on(redis_binary, shared_pg_db, tmp_path)
         assert "reading, posting and voting still work" in body["checks"]["queue"]["error"]
         # writes still work: the comment is stored; its embedding waits for the sweep once Redis is back
         assert _post(http, token, server.url, "k2", "With Redis down.").status_code == 201
+        form = form_token(http, f"{server.url}/stories/prod-story")
+        page = http.post(
+            f"{server.url}/stories/prod-story/comments",
+            data={"csrf_token": form, "body": "With Redis down, from the form."},
+            timeout=30,
+        )  # the reader is told the map takes the comment in later
+        assert page.status_code == 200 and "With Redis down, from the form." in page.text
+        assert MAP_DELAYED in page.text
         vote = http.put(
             f"{server.url}/api/comments/{ids[0]}/vote",
             json={"vote": "agree"},

@@ -218,6 +218,24 @@ def test_recompute_button_queues_the_work(app, editor, mapped):
     assert story.map_version == version + 1
 
 
+def test_with_the_job_queue_down_the_editor_is_told_nothing_started(app, editor, mapped, monkeypatch):
+    story, _ = mapped
+    version = story.map_version
+
+    def down(*args):
+        raise ConnectionError("Redis is not answering")
+
+    monkeypatch.setattr(jobs.get_queue(app), "enqueue", down)
+    for action, data in (("recompute", {}), ("key-point", {"statement": "Pentagon military use of models"})):
+        response = _post(editor, story, action, **data)
+        assert response.status_code == 503, action
+        assert jobs.QUEUE_DOWN in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert jobs.get_queue(app).jobs == []
+    db.session.refresh(story)
+    assert story.map_version == version
+
+
 def test_exports_and_printable_report(editor, mapped):
     story, _ = mapped
     doc = editor.get(f"/editor/stories/{story.slug}/map/export.json").get_json()

@@ -243,3 +243,26 @@ def test_odd_story_and_comment_refs_are_404(client, session):
     for ref in ("²", "99999999999999999999", "0", "-1"):
         assert client.get(f"/stories/{ref}").status_code == 404
     assert client.get("/comments/99999999999999999999").status_code == 404
+
+
+def test_with_the_job_queue_down_a_post_is_stored_and_the_map_said_to_wait(app, logged_in, monkeypatch):
+    from forum import jobs
+    from forum.web.readers.views import MAP_DELAYED
+
+    story = make_story()
+
+    def down(*args):
+        raise ConnectionError("Redis is not answering")
+
+    monkeypatch.setattr(jobs.get_queue(app), "enqueue", down)
+    url = f"/stories/{story.slug}/comments"
+    assert post_form(logged_in, url, {"body": "Posted while Redis is down."}).status_code == 303
+    assert db.session.scalar(select(Comment.body).where(Comment.story_id == story.id)) == (
+        "Posted while Redis is down."
+    )
+    html = logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Your comment is posted." in html and MAP_DELAYED in html
+    monkeypatch.undo()  # the queue answers again: no such note
+    post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "Posted with the queue back."})
+    html = logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Your comment is posted." in html and MAP_DELAYED not in html

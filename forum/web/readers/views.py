@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from forum import jobs
 from forum.extensions import db
 from forum.models import Story
 from forum.services import comments as comment_service
@@ -17,6 +18,11 @@ from forum.web.errors import wants_json
 from forum.web.forms import require_valid
 from forum.web.navigation import safe_next
 from forum.web.readers.forms import ActionForm, CommentForm, EditForm
+
+MAP_DELAYED = (
+    "Background processing is paused for a moment, so the debate map will take your comment in a little "
+    "later. Nothing is lost."
+)
 
 bp = Blueprint("readers", __name__)
 
@@ -102,6 +108,8 @@ def post_comment(slug: str):
         flash("Thanks! Your comment is held for moderation and appears once an editor approves it.", "info")
     else:
         flash("Your comment is posted.", "success")
+    if jobs.delayed():
+        flash(MAP_DELAYED, "info")
     return redirect(url_for("readers.story", slug=story.slug, _anchor=f"c{comment.id}"), code=303)
 
 

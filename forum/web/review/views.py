@@ -190,7 +190,7 @@ def key_point(slug: str):
 
     def queue() -> None:
         statement = review.clean_key_point(story, f.statement.data, f.map_version.data)
-        jobs.enqueue("add_key_point", story.id, current_user.id, statement)
+        jobs.submit("add_key_point", story.id, current_user.id, statement)
 
     return _act(
         story, queue, "Your key point is being matched against the comments; it appears in a few seconds."
@@ -225,9 +225,11 @@ def auto_publish(slug: str):
 def recompute(slug: str):
     story = comment_service.get_story(slug)
     _form()
-    jobs.enqueue("recompute_map", story.id, "editor")
-    flash("The map is being recomputed in the background; reload in a few seconds.", "success")
-    return _back(story)
+    return _act(
+        story,
+        lambda: jobs.submit("recompute_map", story.id, "editor"),
+        "The map is being recomputed in the background; reload in a few seconds.",
+    )
 
 
 @bp.get("/preview")

@@ -93,6 +93,57 @@ def test_database_stopped_under_requests(pg_cluster, cluster_db, tmp_path):
     assert all(r.body and r.body_html.startswith("<p>") for r in rows)
 
 
+def test_worker_rides_out_a_database_outage(redis_binary, pg_cluster, cluster_db, tmp_path):
+    """A worker whose database goes away keeps running; the jobs that failed meanwhile are done once it is
+    back (their ids go back to the batch set for the retry, and the sweep finds anything else)."""
+    from forum.jobs import RQQueue
+
+    ids = seed(cluster_db, comments=4)
+    redis = RedisServer(tmp_path / "redis.log")
+    env = base_env(cluster_db, REDIS_URL=redis.url, SWEEP_SECONDS="1")
+    engine = sa.create_engine(cluster_db, poolclass=sa.pool.NullPool)
+
+    def embedded() -> int:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
+
+    busy = worker(env, tmp_path / "worker.log")
+    try:
+        wait_until(lambda: embedded() == 4, 60, what="the seeded comments embedded")
+        pg_cluster.stop()
+        try:
+            with engine.begin():  # (the outage is real)
+                pass
+        except sa.exc.OperationalError:
+            pass
+        else:
+            raise AssertionError("the database still answers")
+        try:
+            RQQueue(redis.url).enqueue("embed_and_place", ids)  # fails while the database is away
+            time.sleep(4)  # failed attempts and sweeps meanwhile
+            assert busy.proc.poll() is None, f"the worker exited:\n{busy.output()}"
+        finally:
+            pg_cluster.start()
+        with engine.begin() as conn:  # edits made after the outage: the worker must embed them again
+            conn.execute(sa.text("UPDATE comment SET body = body || ' (edited)', edited_at = now()"))
+        wait_until(lambda: embedded() == 4 and _fresh(engine), 90, what=f"re-embedding ({busy.log})")
+        assert busy.proc.poll() is None
+    finally:
+        busy.stop()
+        redis.stop()
+        engine.dispose()
+
+
+def _fresh(engine) -> bool:
+    with engine.connect() as conn:
+        return not conn.execute(
+            sa.text(
+                "SELECT count(*) FROM comment c JOIN comment_embedding e ON e.comment_id = c.id "
+                "WHERE e.created_at < c.edited_at"
+            )
+        ).scalar()
+
+
 def test_redis_down_reads_and_writes_go_on(redis_binary, shared_pg_db, tmp_path):
     ids = seed(shared_pg_db, readers=2, comments=3)
     redis = RedisServer(tmp_path / "redis.log")

@@ -53,8 +53,9 @@ def get_embedder() -> Embedder:
 
 
 def _embed_screen_place(comments: list[Comment], gone: list[Comment] | None = None) -> None:
-    """Embed published comments; then, holding their stories' map locks, take ``gone`` comments (deleted or
-    rejected) off the map, hold near-duplicates a reader repeats for an editor, and place the rest."""
+    """Embed published comments; then, holding their stories' locks (:mod:`forum.services.locks`), take
+    ``gone`` comments (deleted or rejected) off the map, hold near-duplicates a reader repeats for an editor,
+    and place the rest."""
     mapping.embed_comments(comments, get_embedder())  # the model's part: other workers may map meanwhile
     gone = gone or []
     lock_stories(c.story_id for c in comments + gone)

@@ -166,7 +166,7 @@ def place_comments(comments: Iterable[Comment]) -> int:
 
 
 def unplace_comment(comment_id: int) -> None:
-    """Take a deleted or rejected comment off the map (the caller holds the story's map lock)."""
+    """Take a deleted or rejected comment off the map (the caller holds the story's lock)."""
     member = db.session.get(ViewpointMember, comment_id)
     if member is not None:
         member.viewpoint.n_members = max(0, member.viewpoint.n_members - 1)

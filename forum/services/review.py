@@ -20,7 +20,7 @@ KEY_POINT_MIN_SCORE = 0.55
 
 
 def check_version(story: Story, seen: int | str | None) -> None:
-    """Refuse an edit made on a page that showed an older map. Takes the story's map lock first: a worker
+    """Refuse an edit made on a page that showed an older map. Takes the story's lock first: a worker
     recomputing the map finishes before the edit goes on, and the version compared is the one it left."""
     try:
         seen_version = int(seen)  # type: ignore[arg-type]

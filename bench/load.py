@@ -246,8 +246,8 @@ def run_rows(
     return results
 
 
-# CPU time per request, from /proc: steadier than throughput on a shared, noisy machine (another tenant's load
-# slows every request, but barely changes how much CPU one takes).
+# CPU time per request, from /proc: it leaves out the time a process waits for a core, which is how other
+# tenants of a shared machine slow the throughput figures most.
 _TICK = os.sysconf("SC_CLK_TCK")
 
 

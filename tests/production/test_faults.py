@@ -195,6 +195,24 @@ def test_redis_down_reads_and_writes_go_on(redis_binary, shared_pg_db, tmp_path)
 
 
 @pytest.mark.model
+def _progress(engine) -> tuple[int, int]:
+    """(comments embedded, map runs)"""
+    with engine.connect() as conn:
+        embedded = conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
+        runs = conn.execute(sa.text("SELECT count(*) FROM map_run")).scalar()
+    return embedded, runs
+
+
+def _next_worker_finishes(env: dict, tmp_path, engine, n: int) -> None:
+    """Start another worker (its sweep runs at start); wait for the n comments embedded and one map."""
+    second = worker(env, tmp_path / "worker2.log")
+    try:
+        done = lambda: _progress(engine) == (n, 1)  # noqa: E731
+        wait_until(done, 180, 0.5, what=f"embedding and the map ({second.log})")
+    finally:
+        second.stop()
+
+
 def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_db, tmp_path):
     from redis import Redis
     from rq import Queue
@@ -206,12 +224,6 @@ def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_d
     env = base_env(shared_pg_db, REDIS_URL=redis.url, EMBEDDER="minilm", SWEEP_SECONDS="3600")
     engine = sa.create_engine(shared_pg_db, poolclass=sa.pool.NullPool)
 
-    def progress() -> tuple[int, int]:
-        with engine.connect() as conn:
-            embedded = conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
-            runs = conn.execute(sa.text("SELECT count(*) FROM map_run")).scalar()
-        return embedded, runs
-
     first = worker(env, tmp_path / "worker1.log")
     try:
         # the worker queues the sweep at start; it embeds the 150 comments, then computes the map
@@ -219,16 +231,10 @@ def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_d
         wait_until(lambda: registry.get_job_ids(), 120, 0.05, what="the worker starting a job")
         time.sleep(1.0)
         first.stop(signal.SIGKILL)
-        embedded, runs = progress()
+        embedded, runs = _progress(engine)
         assert runs == 0, "the job finished before it could be killed: make it bigger"
 
-        second = worker(env, tmp_path / "worker2.log")
-        try:
-            wait_until(
-                lambda: progress() == (n, 1), 180, 0.5, what=f"the map completing (worker log: {second.log})"
-            )
-        finally:
-            second.stop()
+        _next_worker_finishes(env, tmp_path, engine, n)
     finally:
         first.stop()
         redis.stop()
@@ -270,23 +276,13 @@ def test_worker_killed_mid_embedding_batch_the_comments_are_embedded_and_mapped(
         started = any(job.args[:1] == ("embed_and_place",) for job in jobs)
         return started and connection.scard(RQQueue.EMBED_IDS) == 0
 
-    def progress() -> tuple[int, int]:
-        with engine.connect() as conn:
-            embedded = conn.execute(sa.text("SELECT count(*) FROM comment_embedding")).scalar()
-            runs = conn.execute(sa.text("SELECT count(*) FROM map_run")).scalar()
-        return embedded, runs
-
     first = worker(env, tmp_path / "worker1.log")
     try:
         wait_until(embedding, 120, 0.01, what="the worker starting the embedding batch")
         first.stop(signal.SIGKILL)
-        assert progress() == (0, 0), "the batch committed before it could be killed: make it bigger"
+        assert _progress(engine) == (0, 0), "the batch committed before it could be killed: make it bigger"
 
-        second = worker(env, tmp_path / "worker2.log")  # its sweep runs at start
-        try:
-            wait_until(lambda: progress() == (n, 1), 180, 0.5, what=f"embedding and the map ({second.log})")
-        finally:
-            second.stop()
+        _next_worker_finishes(env, tmp_path, engine, n)
     finally:
         first.stop()
         redis.stop()

@@ -104,18 +104,12 @@ def task_sweep(limit: int = 500) -> None:
     """Catch up on whatever a lost job left behind: unembedded comments and stale maps."""
     embedder = get_embedder()
     pending = mapping.comments_needing_embedding(embedder.name, limit=limit)
-    queue = get_queue()
-    if pending and isinstance(queue, RQQueue):
-        # Into the batch set: with several workers, the sweep never encodes beside a batch that already has
-        # these comments (a comment a batch holds right now may be handed on twice; the second finds it done).
-        try:
-            queue.enqueue("embed_and_place", [c.id for c in pending])
-            log.info("sweep: queued %d comments for embedding", len(pending))
-            pending = []
-        except Exception:  # the queue is down (the sweep was run by hand): embed them here
-            log.warning(
-                "sweep: could not queue %d comments; embedding them here", len(pending), exc_info=True
-            )
+    # Under RQ, into the batch set: with several workers, the sweep never encodes beside a batch that already
+    # has these comments (a comment a batch holds right now may be handed on twice; the second finds it
+    # done). If the queue is down (the sweep was run by hand), embed them here.
+    if pending and isinstance(get_queue(), RQQueue) and enqueue("embed_and_place", [c.id for c in pending]):
+        log.info("sweep: queued %d comments for embedding", len(pending))
+        pending = []
     if pending:
         log.info("sweep: embedding %d comments", len(pending))
         _embed_screen_place(pending)

@@ -23,3 +23,9 @@ def lock_stories(story_ids: Iterable[int]) -> None:
     that is the slow part, and needs no lock."""
     for story_id in sorted(set(story_ids)):
         db.session.execute(select(Story.id).where(Story.id == story_id).with_for_update(key_share=True))
+
+
+def lock_story(story: Story) -> None:
+    """:func:`lock_stories` for a loaded story, re-reading it in the same query (``SELECT ... FOR NO KEY
+    UPDATE``): its fields are then as the previous holder of the lock committed them."""
+    db.session.refresh(story, with_for_update={"key_share": True})

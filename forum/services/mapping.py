@@ -25,7 +25,7 @@ from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, bui
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
-from forum.services.locks import lock_stories
+from forum.services.locks import lock_stories, lock_story
 from forum.services.rows import rows_by_comment, upsert
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
@@ -191,8 +191,7 @@ def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", pr
     _progress = progress or (lambda stage: None)
     _progress("embedding")
     embed_comments(comments_needing_embedding(embedder.name, story.id), embedder)
-    lock_stories([story.id])
-    db.session.refresh(story)  # as the worker before us left it
+    lock_story(story)
     _progress("loading")
     rows = db.session.execute(
         select(Comment.id, Comment.body, Comment.side, Comment.author_id, CommentEmbedding.vector)

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, Story, User, Viewpoint, ViewpointMember
 from forum.services import audit, mapping
 from forum.services.errors import Conflict, InvalidInput, NotFound
-from forum.services.locks import lock_stories
+from forum.services.locks import lock_story
 
 MAX_HEADLINE = 300
 MAX_SUMMARY = 4000
@@ -26,8 +26,7 @@ def check_version(story: Story, seen: int | str | None) -> None:
         seen_version = int(seen)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput("The form is missing the map version; reload the page.") from None
-    lock_stories([story.id])
-    db.session.refresh(story)
+    lock_story(story)
     if seen_version != (story.map_version or 0):
         raise Conflict("The map changed since this page was loaded. Reload it and make your change again.")
 

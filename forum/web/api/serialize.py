@@ -54,7 +54,7 @@ def comment(c: Comment) -> dict[str, Any]:
         "html": None if hidden else c.body_html,
         "side": None if hidden else c.side,
         "status": c.status,
-        "counts": {"agree": c.agree_count, "disagree": c.disagree_count, "pass": c.pass_count},
+        "counts": counts(c),
         "created_at": when(c.created_at),
         "edited_at": when(c.edited_at),
     }

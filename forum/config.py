@@ -28,6 +28,18 @@ DEFAULTS: dict[str, Any] = {
     "LIMIT_REGISTER": "5 per minute; 30 per hour",
     "LIMIT_POST": "6 per minute; 100 per hour",
     "LIMIT_VOTE": "120 per minute",
+    "LIMIT_RESET": "3 per minute; 20 per hour",
+    # The site's name (header, page titles, emails) and the address links in emails point to.
+    "SITE_NAME": "Deliberation forum",
+    "SITE_URL": None,
+    # Outgoing mail (password resets). Without a host no mail is sent and resets are refused with a message.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
+    "SMTP_TLS": "off",
+    "RESET_TOKEN_HOURS": 2,
 }
 
 _INT_KEYS = {
@@ -37,6 +49,8 @@ _INT_KEYS = {
     "TRUSTED_PROXIES",
     "SWEEP_SECONDS",
     "MAP_MIN_SECONDS",
+    "SMTP_PORT",
+    "RESET_TOKEN_HOURS",
 }
 _BOOL_KEYS = {"RATE_LIMITS", "LOG_JSON"}
 

@@ -104,15 +104,28 @@ def export_polis_command(story: str, directory: Path) -> None:
 @click.option("--all", "all_stories", is_flag=True, help="Every story.")
 @click.option("--if-stale", is_flag=True, help="Only stories whose opinion groups are missing or behind.")
 def compute_opinions_command(story: str | None, all_stories: bool, if_stale: bool) -> None:
-    """Compute a story's opinion groups from its votes now (normally a background job does this)."""
+    """Compute a story's opinion groups from its votes now (normally a background job does this). With
+    ``--all``, a story that fails is reported and the others are still computed (exit status 1 then)."""
     from forum.services import opinions as opinion_service
 
+    failed = []
     for item in _stories(story, all_stories):
         if if_stale and not opinion_service.is_stale(item):
             continue
-        cache = opinion_service.compute_opinions(item)
-        db.session.commit()
+        try:
+            cache = opinion_service.compute_opinions(item)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - one story's failure must not stop the others
+            db.session.rollback()
+            failed.append(item.slug)
+            click.echo(f"{item.slug}: failed ({type(exc).__name__}: {exc})", err=True)
+            continue
+        if not cache.n_votes:
+            click.echo(f"{item.slug}: no votes yet, no opinion groups.")
+            continue
         click.echo(
             f"{item.slug}: {cache.n_groups} groups of {cache.n_participants} participants "
             f"from {cache.n_votes} votes in {cache.seconds:.2f}s."
         )
+    if failed:
+        raise click.ClickException(f"{len(failed)} stories failed: {', '.join(failed)}")

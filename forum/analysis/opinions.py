@@ -175,7 +175,7 @@ class OpinionGroups:
         self.silhouettes_: dict[int, float] = {}
         if clustered.size:
             labels[clustered] = self._cluster(positions[clustered])
-        k = int(labels.max()) + 1
+        k = int(labels.max(initial=-1)) + 1  # 0 when nobody voted
         pos = np.full((n_participants, 2), np.nan)
         pos[clustered] = positions[clustered]
         self.result_ = _assemble(p, c, v, labels, k, pos, components, extremity, active, self.pick_max)

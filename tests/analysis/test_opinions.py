@@ -75,6 +75,15 @@ def test_uneven_two_camps_give_two_groups() -> None:
     assert adjusted_rand_score(camp, r.participant_group) == 1.0
 
 
+def test_no_votes_give_no_groups() -> None:
+    """Issue 13 item 6: a story with no votes (or no comments) crashed on labels.max() of an empty array."""
+    none = np.array([], dtype=np.int64)
+    for n_comments in (0, 5):
+        r = compute_opinion_groups(none, none, none, 0, n_comments)
+        assert r.k == 0 and r.groups == [] and r.participant_group.size == 0
+        assert r.comment_stats.group_seen.shape == (0, n_comments)
+
+
 @pytest.mark.parametrize("votes", ["everyone agrees", "one vote per comment"])
 def test_votes_that_differ_in_nothing_give_one_group(votes: str) -> None:
     """Early in a story: every vote equals its comment's mean, so the centred matrix is all zeros (ARPACK

@@ -155,3 +155,36 @@ def test_import_real_polis_exports(app, session, name):
     assert len(_story_votes(story)) == len(conv.votes) > 1000
     cache = db.session.get(OpinionCache, story.id)
     assert cache.n_groups >= 2 and cache.n_votes == len(conv.votes)
+
+
+def test_compute_all_goes_past_stories_without_votes(app, session, camps):
+    """Issue 13 item 6: a story with no votes crashed `--all` (labels.max() of an empty array)."""
+    from tests.factories import make_story
+
+    empty = make_story(slug="no-votes-yet")
+    result = _cli(app, "compute-opinions", "--all")
+    assert result.exit_code == 0, result.output
+    assert "no-votes-yet: no votes yet" in result.output
+    assert "camps: 2 groups of 18 participants" in result.output
+    assert db.session.get(OpinionCache, empty.id).n_groups == 0
+    assert db.session.get(OpinionCache, camps.story.id).n_groups == 2
+
+
+def test_compute_all_reports_a_failing_story_and_goes_on(app, session, camps, monkeypatch):
+    from forum.services import opinions as opinion_service
+    from tests.factories import make_story
+
+    first = make_story(slug="aaa-broken")
+    real = opinion_service.compute_opinions
+
+    def flaky(story):
+        if story.id == first.id:
+            raise RuntimeError("boom")
+        return real(story)
+
+    monkeypatch.setattr(opinion_service, "compute_opinions", flaky)
+    result = app.test_cli_runner().invoke(args=["forum", "compute-opinions", "--all"])
+    assert result.exit_code == 1
+    assert "aaa-broken: failed (RuntimeError: boom)" in result.output
+    assert "1 stories failed: aaa-broken" in result.output
+    assert db.session.get(OpinionCache, camps.story.id).n_groups == 2, "the next story was still computed"

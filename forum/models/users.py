@@ -6,8 +6,9 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, String
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
@@ -31,6 +32,17 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="reader")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Every session (and widget token) carries the version it was issued under; bumping it ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the id and the session version, so that a cookie
+        issued before :meth:`end_sessions` no longer loads the user (see ``forum.web._load_user``)."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and widget token of this user (they carry the old version)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("FORUM_PASSWORD_HASH", "scrypt") if has_app_context() else "scrypt"
@@ -49,3 +61,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+def _credentials_changed(target: User, value, oldvalue, initiator) -> None:
+    """A password, role or status change ends every session of an existing account (a new one has none)."""
+    if oldvalue in (NO_VALUE, NEVER_SET) or value == oldvalue:
+        return
+    target.end_sessions()
+
+
+for _attribute in (User.password_hash, User.role, User.status):
+    # active_history: compare with the stored value even when the attribute was expired by a commit.
+    event.listen(_attribute, "set", _credentials_changed, active_history=True)

@@ -61,3 +61,15 @@ def authenticate(username: str, password: str) -> User | None:
     if not user.check_password(password or "") or user.status == "banned":
         return None
     return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session cookie and widget token issued so far stops working on
+    its next request (they carry the user's session version, which this bumps). Flushes, does not commit.
+
+    Signing out calls it, and so does any change of password, role or status (the ``User`` model bumps the
+    version itself when those change). A view that changes the password of the signed-in reader and wants
+    to keep them signed in calls ``login_user(user)`` again after this, which issues a cookie with the new
+    version."""
+    user.end_sessions()
+    db.session.flush()

@@ -46,7 +46,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def issue_widget_token(user: User, site: Site) -> str:
     """A token that lets the widget act as ``user`` on ``site``'s pages for an hour."""
-    return _serializer().dumps({"u": user.id, "s": site.id})
+    return _serializer().dumps({"u": user.id, "s": site.id, "v": user.session_version or 0})
 
 
 def read_widget_token(token: str | None) -> tuple[User, Site]:
@@ -59,9 +59,12 @@ def read_widget_token(token: str | None) -> tuple[User, Site]:
         raise Unauthorized("Your widget sign-in has expired: sign in again.") from None
     except BadSignature:
         raise Unauthorized("The widget token is not valid: sign in again.") from None
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    site = db.session.get(Site, data.get("s")) if isinstance(data, dict) else None
-    if user is None or site is None or not site.active:
+    if not isinstance(data, dict) or not all(type(data.get(k)) is int for k in ("u", "s", "v")):
+        raise Unauthorized("The widget token is not valid: sign in again.")
+    user = db.session.get(User, data["u"])
+    site = db.session.get(Site, data["s"])
+    # A token issued before the reader signed out everywhere (or changed password, role, status) is void.
+    if user is None or site is None or not site.active or user.session_version != data["v"]:
         raise Unauthorized("The widget token is not valid: sign in again.")
     if user.status == "banned":
         raise Forbidden("This account cannot take part.")

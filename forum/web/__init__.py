@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from forum.extensions import db, login_manager
 from forum.models import User
 from forum.sanitize import render_comment
-from forum.web import errors, health, security
+from forum.web import errors, health, security, vocabulary
 
 
 def register_web(app: Flask) -> None:
@@ -56,6 +56,7 @@ def register_web(app: Flask) -> None:
     errors.register(app)
 
     app.add_template_filter(_markdown_filter, "markdown")
+    vocabulary.register(app)
 
     @app.context_processor
     def _globals() -> dict:
@@ -69,8 +70,15 @@ def _markdown_filter(text: str | None) -> Markup:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def _load_user(session_id: str) -> User | None:
+    """The user a session cookie stands for, unless the session was ended since (``User.get_id`` holds the
+    id and the session version; signing out, or a password, role or status change, bumps the version)."""
+    user_id, _, version = (session_id or "").partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
+    if int(user_id) > 2**63 - 1:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

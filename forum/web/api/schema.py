@@ -293,7 +293,17 @@ def _paths() -> dict[str, Any]:
                 {"200": _ok(_ref("Me")), **_errors(400, 401, 413, 415, 422, 429)},
                 body="Credentials",
             ),
-            "delete": _op("Sign out", {"204": _ok(None, "Signed out"), **_errors(400)}),
+            "delete": _op(
+                "Sign out (ends every session of the account on the server, not only this cookie)",
+                {"204": _ok(None, "Signed out"), **_errors(400)},
+            ),
+        },
+        "/api/sessions": {
+            "delete": _op(
+                "Sign out everywhere: every browser and widget token of the account",
+                {"204": _ok(None, "Signed out everywhere"), **_errors(400, 401)},
+                write=True,
+            ),
         },
         "/api/stories": {
             "get": _op(

@@ -8,7 +8,7 @@ login page) and, as for every form on the site, the CSRF token: send it in the `
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +21,7 @@ from forum.services.errors import InvalidInput, NotFound
 from forum.web import limits
 from forum.web.api import schema, serialize
 from forum.web.api.payload import MAX_INT, choice_arg, json_body, page_args
+from forum.web.auth.views import sign_out_everywhere
 from forum.web.roles import has_role
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -104,7 +105,17 @@ def sign_in():
 
 @bp.delete("/session")
 def sign_out():
-    logout_user()
+    """Sign out. This ends every session of the reader on the server, not only this cookie."""
+    sign_out_everywhere()
+    return "", 204
+
+
+@bp.delete("/sessions")
+def sign_out_all():
+    """Sign out everywhere (every browser and widget token); the same as ``DELETE /api/session``, named
+    for the reader's intent. Needs a signed-in session and the CSRF token."""
+    _signed_in()
+    sign_out_everywhere()
     return "", 204
 
 

@@ -67,10 +67,34 @@ def login():
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 
 
+def sign_out_everywhere() -> None:
+    """End every session of the signed-in user on the server (a copied cookie stops working too), then
+    this one's cookie."""
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     require_valid(ActionForm())
-    logout_user()
+    sign_out_everywhere()
     flash("You are logged out.", "info")
     return redirect(url_for("readers.home"), code=303)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", form=ActionForm())
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def logout_everywhere():
+    require_valid(ActionForm())
+    sign_out_everywhere()
+    flash("You are signed out on every device and browser.", "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -26,11 +26,17 @@ from forum.models.users import User
 SIDES = ("agree", "disagree", "unsure")
 COMMENT_STATUSES = ("published", "pending", "rejected", "deleted")
 VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+# What happens to a reader's comments on a story when they delete their account: kept under "deleted reader"
+# (the default) or their text removed.
+DELETED_COMMENT_POLICIES = ("anonymise", "remove")
 
 
 class Story(db.Model):
     __tablename__ = "story"
-    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint(f"deleted_comments IN {DELETED_COMMENT_POLICIES!r}", name="deleted_comments"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -52,6 +58,8 @@ class Story(db.Model):
     map_auto_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # How new comments are treated: see forum.models.moderation.MODERATION_MODES.
     moderation_mode: Mapped[str] = mapped_column(String(10), default="post", server_default="post")
+    # See DELETED_COMMENT_POLICIES.
+    deleted_comments: Mapped[str] = mapped_column(String(10), default="anonymise", server_default="anonymise")
 
     @property
     def is_open(self) -> bool:

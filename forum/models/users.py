@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Optional; unique when given (stored trimmed and in lower case); where password-reset links go.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     role: Mapped[str] = mapped_column(String(10), default="reader")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from forum import spreadsheet
+from forum.spreadsheet import restore_cell
+
 ProgressFn = Callable[[int, int], None]
 
 SUMMARY_KEYS = ("topic", "url", "views", "voters", "voters-in-conv", "commenters", "comments", "groups")
@@ -97,7 +100,7 @@ class _Csv:
         self.n_lines = max(self.text.count("\n"), 1)
         self.reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
         try:
-            self.header = [h.strip() for h in next(self.reader)]
+            self.header = [restore_cell(h.strip()) for h in next(self.reader)]
         except StopIteration:
             raise PolisFormatError(path, 1, "empty file") from None
         except csv.Error as exc:
@@ -118,7 +121,7 @@ class _Csv:
                     continue
                 if len(row) != len(self.header):
                     raise self.fail(f"expected {len(self.header)} fields, found {len(row)}")
-                yield row
+                yield [restore_cell(cell) for cell in row]
         except csv.Error as exc:
             raise self.fail(str(exc)) from exc
 
@@ -300,7 +303,7 @@ def _datetime(ts: int | None) -> str:
 
 def _write(path: Path, header: list[str], rows: list[list[object]] | Iterator[list[object]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = spreadsheet.writer(fh, lineterminator="\n")  # formula cells neutralised
         w.writerow(header)
         w.writerows(rows)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from sqlalchemy import select
 
+from forum import spreadsheet
 from forum.extensions import db
 from forum.models import Comment, PublishedMap, Story, User, ViewpointMember
 from forum.sanitize import plain_text
@@ -88,7 +88,7 @@ CSV_COLUMNS = [
 def export_csv(story: Story) -> str:
     """One row per comment on the map, with its viewpoint and vote counts."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)  # formula cells neutralised
     writer.writerow(CSV_COLUMNS)
     for v in export_document(story)["viewpoints"]:
         for m in v["members"]:

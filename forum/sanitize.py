@@ -9,22 +9,46 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 import bleach
 import markdown
 from bleach.linkifier import Linker
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "a", "blockquote", "code", "ul", "ol", "li"})
-ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
-ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+ALLOWED_PROTOCOLS = frozenset({"http", "https"})
 LINK_REL = "nofollow ugc noopener"
+# Characters that show nothing but are not whitespace to str.strip(): fillers that render as blanks.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_absolute_http_url(url: str | None) -> bool:
+    """Whether ``url`` is an absolute http(s) URL naming a host: the only links readers' text keeps
+    (relative ``b``, protocol-relative ``//evil.example/``, ``mailto:`` and the rest lose their link)."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ALLOWED_PROTOCOLS and bool(parts.hostname)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "rel":
+        return True
+    return name == "href" and is_absolute_http_url(value)
+
+
+ALLOWED_ATTRIBUTES = {"a": _allowed_attribute}
 
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True
 )
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:
+def _set_rel(attrs: dict, new: bool = False) -> dict | None:
+    if not is_absolute_http_url(attrs.get((None, "href"))):
+        return None  # the link goes, its text stays
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
@@ -45,6 +69,20 @@ def render_comment(text: str) -> str:
     cleaned = _cleaner.clean(html)
     linked = _linker.linkify(cleaned)
     return _BLANK_PARAGRAPH.sub("", linked).strip()
+
+
+def _invisible(char: str) -> bool:
+    return (
+        char.isspace()
+        or char in _INVISIBLE_EXTRA
+        or unicodedata.category(char) in ("Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me")
+    )
+
+
+def is_blank(text: str | None) -> bool:
+    """Whether ``text`` shows nothing: empty, whitespace, or only zero-width and other invisible characters
+    (U+200B..U+200D, U+2060, U+FEFF, soft hyphens, combining marks alone, Hangul fillers...)."""
+    return all(_invisible(c) for c in text or "")
 
 
 def plain_text(text: str) -> str:

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from forum.sanitize import plain_text, render_comment
+from forum.sanitize import is_blank, plain_text, render_comment
 
 
 def test_light_formatting_survives():
@@ -61,3 +61,54 @@ def test_headings_are_flattened_to_allowed_tags():
 
 def test_plain_text_drops_markup_and_entities():
     assert plain_text("Hello *world* [x](https://a.example) & 5 < 6") == "Hello world x & 5 < 6"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b",
+        "\u200b\u200c\u200d",
+        "\u2060\ufeff",
+        " \u200b \n\u200d\t",
+        "\u00ad\u180e\u2061\u2062\u2063\u2064",
+        "\u3164\u115f\u1160\uffa0\u2800",
+        "\u0301\u0302",
+        "\u202e\u2066\u2069",
+    ],
+)
+def test_invisible_only_text_is_blank(text):
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize("text", ["a", " x\u200b", "\u200bhi", "0", "\u00e9", "\u05d0"])
+def test_visible_text_is_not_blank(text):
+    assert not is_blank(text)
+
+
+@pytest.mark.parametrize(
+    "markdown_text",
+    [
+        "[x](b)",
+        "[x](/local/path)",
+        "[x](//evil.example/)",
+        "[x](///evil.example/)",
+        "[x](mailto:someone@evil.example)",
+        "[x](https:evil.example)",
+        "[x](http://)",
+        "[x](ftp://evil.example/)",
+        "[x](data:text/html,hi)",
+        "[x](#top)",
+        "[x](?q=1)",
+        "[x]( //evil.example/)",
+    ],
+)
+def test_only_absolute_http_links_keep_their_href(markdown_text):
+    html = render_comment(markdown_text)
+    assert "href" not in html and "<a" not in html
+    assert ">x<" in html  # the text stays
+
+
+@pytest.mark.parametrize("url", ["https://ok.example/a", "http://ok.example", "HTTPS://ok.example/x?y=1"])
+def test_absolute_http_links_stay(url):
+    html = render_comment(f"[x]({url})")
+    assert f'href="{url.replace("&", "&amp;")}"' in html and 'rel="nofollow ugc noopener"' in html

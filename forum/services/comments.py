@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 from forum.extensions import db
 from forum.models import Comment, CommentRevision, Story, User, Vote
 from forum.models.stories import SIDES
-from forum.sanitize import render_comment
+from forum.sanitize import is_blank, render_comment
 from forum.services import moderation, signals
 from forum.services.errors import Forbidden, InvalidInput, NotFound
 from forum.times import as_utc
@@ -49,7 +49,7 @@ def get_comment(comment_id: int | str | None) -> Comment:
 
 def _clean_body(body: str | None) -> str:
     text = (body or "").replace("\r\n", "\n").strip()
-    if not text:
+    if is_blank(text):
         raise InvalidInput("Write something before posting: the comment is empty.", field="body")
     limit = current_app.config["FORUM_MAX_COMMENT_LENGTH"]
     if len(text) > limit:

@@ -28,6 +28,7 @@ HOLD_REASONS = {
     "banned-word": "Banned word",
     "near-duplicate": "Near-duplicate of the reader's own comment",
     "flags": "Flagged by several readers",
+    "resubmitted": "Edited by its author after a rejection",
 }
 
 

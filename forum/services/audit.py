@@ -11,6 +11,44 @@ from forum.models import AuditEntry, Comment, Story, User
 
 PER_PAGE = 50
 
+# What each logged action is called on the editors' pages (the raw code stays in the database and exports).
+ACTION_WORDS = {
+    "comment.held": "Comment held for moderation",
+    "comment.approved": "Comment approved",
+    "comment.rejected": "Comment rejected",
+    "comment.flagged": "Comment flagged by a reader",
+    "comment.imported": "Comments imported",
+    "reader.suspend": "Reader suspended",
+    "reader.ban": "Reader banned",
+    "reader.reinstate": "Reader reinstated",
+    "role.changed": "Role changed",
+    "story.created": "Story created",
+    "story.edited": "Story edited",
+    "story.opened": "Story opened",
+    "story.closed": "Story closed",
+    "banned_word.added": "Banned word added",
+    "banned_word.removed": "Banned word removed",
+    "map.rename": "Viewpoint renamed",
+    "map.summary": "Viewpoint summary written",
+    "map.hide": "Viewpoint hidden",
+    "map.show": "Viewpoint shown again",
+    "map.merge": "Viewpoints merged",
+    "map.split": "Viewpoint split",
+    "map.move": "Comment moved to another viewpoint",
+    "map.pin": "Quotes pinned",
+    "map.key_point": "Editor's key point added",
+    "map.publish": "Map published",
+    "map.auto_publish": "Auto-publish switched",
+}
+
+
+def describe(action: str) -> str:
+    """An audit action in words ("comment.approved" -> "Comment approved"); unknown codes are spelt out."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    words = action.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
 
 def record(
     action: str,

@@ -134,6 +134,8 @@ def _require_own_editable(comment: Comment, user: User) -> None:
         raise Forbidden("You can only change your own comments.")
     if comment.status == "deleted":
         raise NotFound("That comment was deleted.")
+    if moderation.can_resubmit(comment, user):
+        return  # a rejected comment can be mended and resubmitted while the story is open
     window = timedelta(minutes=current_app.config["FORUM_EDIT_WINDOW_MINUTES"])
     if datetime.now(UTC) - as_utc(comment.created_at) > window:
         minutes = current_app.config["FORUM_EDIT_WINDOW_MINUTES"]
@@ -151,6 +153,16 @@ def editable(comment: Comment, user: User | None) -> bool:
     return True
 
 
+def edit_seconds_left(comment: Comment) -> int | None:
+    """Seconds left of the author's edit window (0 once it has passed); None for a rejected comment, which
+    its author may mend and resubmit while the story is open."""
+    if comment.status == "rejected":
+        return None
+    window = timedelta(minutes=current_app.config["FORUM_EDIT_WINDOW_MINUTES"])
+    left = as_utc(comment.created_at) + window - datetime.now(UTC)
+    return max(0, int(left.total_seconds()))
+
+
 def edit_comment(comment: Comment, user: User, body: str | None, side: str | None = None) -> Comment:
     """Change one's own comment within the edit window, keeping the previous text in its history."""
     _require_own_editable(comment, user)
@@ -166,6 +178,8 @@ def edit_comment(comment: Comment, user: User, body: str | None, side: str | Non
     comment.body_html = render_comment(text)
     comment.side = side
     comment.edited_at = datetime.now(UTC)
+    if comment.status == "rejected":
+        moderation.resubmit(comment)  # back to the queue, held for an editor
     db.session.flush()
     signals.comment_changed.send(comment, action="edited")
     return comment
@@ -214,10 +228,12 @@ def _sort_key(sort: str):
 
 
 def _shown_to(viewer: User | None, *statuses: str):
-    """Comments in ``statuses``, plus the viewer's own comments awaiting moderation."""
+    """Comments in ``statuses``, plus the viewer's own comments awaiting moderation or rejected (they see
+    why on their own comment)."""
     shown = Comment.status.in_(statuses)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        shown = or_(shown, (Comment.status == "pending") & (Comment.author_id == viewer.id))
+        own = Comment.status.in_(("pending", "rejected")) & (Comment.author_id == viewer.id)
+        shown = or_(shown, own)
     return shown
 
 

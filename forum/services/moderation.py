@@ -37,6 +37,15 @@ MAX_REASON = 500
 QUEUE_STATES = ("pending", "flagged", "rejected")
 QUEUE_PER_PAGE = 50
 READER_ACTIONS = {"suspend": "suspended", "ban": "banned", "reinstate": "active"}
+#: the reasons an editor picks from when rejecting (the first is the default); the reader sees the words
+REJECT_REASONS = {
+    "off-topic": "Off topic",
+    "abuse": "Abuse or personal attack",
+    "spam": "Spam or advertising",
+    "personal-data": "Shares someone's personal data",
+    "other": "Other",
+}
+DEFAULT_REJECT_REASON = "off-topic"
 
 
 def _clean_reason(reason: str | None, *, required: bool, what: str = "for this") -> str:
@@ -251,12 +260,38 @@ def get_comments(ids: Iterable[int | str]) -> list[Comment]:
     return [found[cid] for cid in wanted]
 
 
-def moderate(comments: Sequence[Comment], action: str, editor: User, reason: str | None = "") -> int:
-    """Approve or reject ``comments`` (all or nothing). Rejecting needs a reason. Approving publishes held
-    or rejected comments and dismisses open flags. Returns how many comments changed."""
+def rejection_reason(preset: str | None, details: str | None) -> str:
+    """The reason a rejection records and its reader sees: a preset ("Off topic", the default when none is
+    chosen), with the editor's own words after it; "Other" needs the editor's words."""
+    key = preset or DEFAULT_REJECT_REASON
+    if key not in REJECT_REASONS:
+        raise InvalidInput(f"Choose a reason: {', '.join(REJECT_REASONS.values())}.", field="preset")
+    text = _clean_reason(details, required=False)
+    if key == "other":
+        if not text:
+            message = "You chose “Other”: say in a few words why the comment is rejected."
+            raise InvalidInput(message, field="reason")
+        return text
+    return f"{REJECT_REASONS[key]}: {text}" if text else REJECT_REASONS[key]
+
+
+def moderate(
+    comments: Sequence[Comment],
+    action: str,
+    editor: User,
+    reason: str | None = "",
+    preset: str | None = None,
+) -> int:
+    """Approve or reject ``comments`` (all or nothing). A rejection's reason is a preset (``preset``, off
+    topic by default) with ``reason`` as the editor's own words, or ``reason`` alone where no preset is
+    named and ``reason`` is given. Approving publishes held or rejected comments and dismisses open flags.
+    Returns how many comments changed."""
     if action not in ("approve", "reject"):
         raise InvalidInput("Choose approve or reject.", field="action")
-    text = _clean_reason(reason, required=action == "reject", what="for rejecting")
+    if action == "reject" and (preset or not (reason or "").strip()):
+        text = rejection_reason(preset, reason)
+    else:
+        text = _clean_reason(reason, required=False)
     for comment in comments:
         if comment.status == "deleted":
             raise InvalidInput(f"Comment {comment.id} was deleted by its author; it cannot be moderated.")
@@ -286,6 +321,25 @@ def moderate(comments: Sequence[Comment], action: str, editor: User, reason: str
             signals.comment_changed.send(comment, action="moderated")
     db.session.flush()
     return changed
+
+
+def resubmit(comment: Comment) -> None:
+    """A rejected comment its author has edited goes back to the queue (held, not published), audited."""
+    previous = _state(comment).decision_reason
+    _hold(comment, "resubmitted", f"rejected before as “{previous}”" if previous else "")
+
+
+def can_resubmit(comment: Comment, user: User | None) -> bool:
+    """Whether ``user`` may edit their rejected ``comment`` and send it back for moderation: their own, the
+    story still open and their account able to post."""
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and comment.status == "rejected"
+        and comment.author_id == user.id
+        and user.can_participate
+        and comment.story.is_open
+    )
 
 
 # --- the queue ----------------------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from forum.extensions import db, login_manager
 from forum.models import User
 from forum.sanitize import render_comment
+from forum.services import moderation
 from forum.web import errors, health, security, vocabulary
 
 
 def register_web(app: Flask) -> None:
+    from forum.web.account import bp as account_bp
     from forum.web.admin import bp as admin_bp
     from forum.web.api import bp as api_bp
     from forum.web.auth import bp as auth_bp
@@ -39,6 +41,7 @@ def register_web(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.register_blueprint(readers_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(api_bp)
@@ -57,6 +60,7 @@ def register_web(app: Flask) -> None:
 
     app.add_template_filter(_markdown_filter, "markdown")
     vocabulary.register(app)
+    app.add_template_global(moderation.moderation_state, "moderation_state")
 
     @app.context_processor
     def _globals() -> dict:

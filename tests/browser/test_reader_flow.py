@@ -34,7 +34,7 @@ def test_register_comment_reply_and_vote(live_server, page):
     mine = page.locator("article.comment", has_text="Browser test: pauses only work")
     expect(mine.first).to_be_visible()
     expect(mine.first.locator("em")).to_have_text("pauses")
-    expect(mine.first.locator(".side")).to_have_text("Agrees")
+    expect(mine.first.locator(".side")).to_have_text("Says yes")
 
     # Reply to the first comment by someone else (no JavaScript needed: <details> + a plain form).
     other = page.locator("article.comment.level-0").filter(has=page.locator("form.vote-form")).first

@@ -181,7 +181,8 @@ def test_a_row_button_decides_one_comment(as_editor, reader):
 @pytest.mark.parametrize(
     ("data", "status", "message"),
     [
-        ({"action": "reject", "reason": "  "}, 400, "Give a reason for rejecting"),
+        ({"action": "reject", "preset": "other", "reason": "  "}, 400, "You chose “Other”"),
+        ({"action": "reject", "preset": "rude"}, 400, "Choose a reason: Off topic"),
         ({"action": "reject", "reason": "x" * 501}, 400, "at most 500 characters"),
         ({"action": "delete", "reason": "x"}, 400, "Choose approve or reject"),
         ({"action": "approve", "extra_ids": ["999999"]}, 404, "There is no comment 999999"),
@@ -197,7 +198,10 @@ def test_bad_decisions_change_nothing(as_editor, reader, data, status, message):
     before = db.session.scalar(select(func.count()).select_from(AuditEntry))
     response = post_form(as_editor, "/editor/moderation", payload)
     assert response.status_code == status
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert message in html
+    # Not a dead end: the queue is shown again with the message, the held comment still in it.
+    assert "<h1>Moderation queue</h1>" in html and f'id="q{held.id}"' in html
     db.session.expire_all()
     assert held.status == "pending"
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before

@@ -41,7 +41,7 @@ def test_post_comment_with_side_and_formatting(logged_in, reader):
     assert "<em>disagree</em>" in comment.body_html
     assert 'rel="nofollow ugc noopener"' in comment.body_html
     html = logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
-    assert "<em>disagree</em>" in html and "Disagrees" in html
+    assert "<em>disagree</em>" in html and "Says no" in html and "Disagrees" not in html
 
 
 def test_hostile_html_never_reaches_the_page(logged_in):
@@ -211,6 +211,14 @@ def test_sorting_and_paging(client, session, app):
     try:
         page2 = client.get(f"/stories/{story.slug}?sort=oldest&page=2").get_data(as_text=True)
         assert "<p>fresh</p>" in page2 and "<p>calm</p>" not in page2 and "Page 2 of 2" in page2
+        # The pager's words follow the sort: oldest first runs earlier -> later, never "Newer".
+        assert "← Earlier comments" in page2 and "Newer" not in page2
+        page1 = client.get(f"/stories/{story.slug}?sort=oldest").get_data(as_text=True)
+        assert "Later comments →" in page1 and "Older" not in page1
+        newest = client.get(f"/stories/{story.slug}?sort=newest").get_data(as_text=True)
+        assert "Older comments →" in newest
+        agreed = client.get(f"/stories/{story.slug}?sort=agreed&page=2").get_data(as_text=True)
+        assert "← Previous page" in agreed and "Newer" not in agreed
         assert client.get(f"/stories/{story.slug}?page=9").status_code == 404
         assert client.get(f"/stories/{story.slug}?page=x").status_code == 400
     finally:
@@ -266,3 +274,64 @@ def test_with_the_job_queue_down_a_post_is_stored_and_the_map_said_to_wait(app, 
     post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "Posted with the queue back."})
     html = logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
     assert "Your comment is posted." in html and MAP_DELAYED not in html
+
+
+def test_edit_page_shows_the_time_left(logged_in, reader):
+    story = make_story()
+    fresh = make_comment(story, reader, "Just posted")
+    html = logged_in.get(f"/comments/{fresh.id}/edit").get_data(as_text=True)
+    assert "You can change this comment for 15 more minutes" in html
+    older = make_comment(story, reader, "Posted a while ago", minutes_ago=13)
+    html = logged_in.get(f"/comments/{older.id}/edit").get_data(as_text=True)
+    assert "for 2 more minutes (until" in html
+
+
+def _reject(editor_client, comment, **data):
+    payload = {"row": f"reject:{comment.id}", **data}
+    return post_form(editor_client, "/editor/moderation", payload)
+
+
+def test_rejected_reader_sees_why_edits_and_resubmits(app, logged_in, reader):
+    from forum.models import CommentModeration
+
+    make_user("mod", role="editor")
+    editor = app.test_client()
+    login(editor, "mod")
+    story = make_story()
+    comment = make_comment(story, reader, "Buy cheap watches here", minutes_ago=60)
+    # An empty reason box is no dead end: the default preset reason is used.
+    assert _reject(editor, comment).status_code == 303
+    db.session.expire_all()
+    assert comment.status == "rejected"
+    assert db.session.get(CommentModeration, comment.id).decision_reason == "Off topic"
+    comment.status = "pending"  # held again: this time the editor picks a preset and adds words
+    db.session.commit()
+    assert _reject(editor, comment, preset="spam", reason="watch adverts").status_code == 303
+    db.session.expire_all()
+    reason = db.session.get(CommentModeration, comment.id).decision_reason
+    assert reason == "Spam or advertising: watch adverts"
+
+    # The author sees the reason on their own comment; other readers and anonymous readers do not see it.
+    html = logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Buy cheap watches here" in html and "Spam or advertising: watch adverts" in html
+    assert "Edit it and resubmit it for moderation" in html
+    anonymous = app.test_client().get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert "Buy cheap watches here" not in anonymous
+
+    # Editing it (long after the 15 minutes) sends it back to the queue, held, not published.
+    page = logged_in.get(f"/comments/{comment.id}/edit").get_data(as_text=True)
+    assert "Save and resubmit" in page and "Spam or advertising" in page
+    response = post_form(logged_in, f"/comments/{comment.id}/edit", {"body": "Watches aside, I think no."})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert comment.status == "pending" and comment.body == "Watches aside, I think no."
+    assert db.session.get(CommentModeration, comment.id).hold_reason == "resubmitted"
+    queue = editor.get("/editor/moderation").get_data(as_text=True)
+    assert "Watches aside, I think no." in queue and "Edited by its author after a rejection" in queue
+
+    # On a closed story there is no resubmitting.
+    comment.status = "rejected"
+    story.status = "closed"
+    db.session.commit()
+    assert "Edit it and resubmit" not in logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
+    assert post_form(logged_in, f"/comments/{comment.id}/edit", {"body": "again"}).status_code == 403

@@ -26,6 +26,7 @@ class ModerateForm(FlaskForm):
     ``row`` = "approve:<id>" or "reject:<id>" instead."""
 
     action = StringField("Action")
+    preset = StringField("Why reject")
     reason = StringField("Reason")
     row = HiddenField()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from forum.extensions import db
 from forum.models import CommentRevision, Story
@@ -13,6 +16,7 @@ from forum.models.users import ROLES, STATUSES
 from forum.services import audit, moderation
 from forum.services import comments as comment_service
 from forum.services import stories_admin as stories
+from forum.services.errors import InvalidInput, ServiceError
 from forum.web.editor.forms import BannedWordForm, CsrfForm, ModerateForm, StatusForm
 from forum.web.editor.views import bp, int_arg
 from forum.web.forms import require_valid
@@ -22,27 +26,41 @@ from forum.web.roles import requires
 ACTION_WORDS = {"approve": "approved", "reject": "rejected"}
 
 
-@bp.get("/moderation")
-@requires("editor")
-def queue():
-    state = request.args.get("state", "pending")
+def _queue_page(error: ServiceError | None = None, form: ModerateForm | None = None):
+    args = request.args if error is None else _return_args()
+    state = args.get("state", "pending")
     page = moderation.queue(
         state,
-        story_id=int_arg("story_id"),
-        hold_reason=request.args.get("reason") or None,
-        author_id=int_arg("author_id"),
-        text=request.args.get("q"),
-        page=int_arg("page") or 1,
+        story_id=int_arg("story_id", args),
+        hold_reason=args.get("reason") or None,
+        author_id=int_arg("author_id", args),
+        text=args.get("q"),
+        page=int_arg("page", args) or 1,
     )
-    return render_template(
+    html = render_template(
         "editor/queue.html",
         page=page,
         counts=moderation.queue_counts(),
         stories=db.session.scalars(select(Story).order_by(Story.headline)).all(),
         reasons=HOLD_REASONS,
-        args=request.args,
-        form=ModerateForm(formdata=None),
+        reject_reasons=moderation.REJECT_REASONS,
+        args=args,
+        form=form or ModerateForm(formdata=None),
+        error=error,
     )
+    return html, (error.status if error else 200)
+
+
+def _return_args() -> MultiDict:
+    """The queue's filters the decision came from (its ``next`` address), to show the same queue again."""
+    back = safe_next(request.form.get("next")) or ""
+    return MultiDict(parse_qsl(urlsplit(back).query))
+
+
+@bp.get("/moderation")
+@requires("editor")
+def queue():
+    return _queue_page()
 
 
 def _decision() -> tuple[str, list[str]]:
@@ -56,13 +74,20 @@ def _decision() -> tuple[str, list[str]]:
 @bp.post("/moderation")
 @requires("editor")
 def decide():
+    """Approve or reject; a refused decision shows the queue again with the message (never a dead end)."""
     form = ModerateForm()
     require_valid(form)
     action, ids = _decision()
-    if action not in ACTION_WORDS:
-        abort(400, "Choose approve or reject.")
-    comments = moderation.get_comments(ids)
-    changed = moderation.moderate(comments, action, current_user, form.reason.data)
+    try:
+        if action not in ACTION_WORDS:
+            raise InvalidInput("Choose approve or reject.", field="action")
+        comments = moderation.get_comments(ids)
+        changed = moderation.moderate(
+            comments, action, current_user, form.reason.data, preset=form.preset.data or None
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        return _queue_page(exc, form)
     db.session.commit()
     flash(f"{changed} comment{'s' if changed != 1 else ''} {ACTION_WORDS[action]}.", "success")
     back = safe_next(request.form.get("next"))
@@ -84,6 +109,7 @@ def comment(comment_id: int):
         revisions=revisions,
         history=audit.entries(comment_id=c.id, per_page=200).entries,
         reasons=HOLD_REASONS,
+        reject_reasons=moderation.REJECT_REASONS,
         form=ModerateForm(formdata=None),
     )
 

@@ -20,9 +20,9 @@ from forum.web.roles import guard, requires
 bp = guard(Blueprint("editor", __name__, url_prefix="/editor"))
 
 
-def int_arg(name: str) -> int | None:
+def int_arg(name: str, args=None) -> int | None:
     """An optional whole-number query argument (400 when it is not one)."""
-    value = request.args.get(name, "").strip()
+    value = (request.args if args is None else args).get(name, "").strip()
     if not value:
         return None
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -129,15 +131,25 @@ def edit_comment(comment_id: int):
             error = exc
         else:
             db.session.commit()
-            flash("Your comment is updated.", "success")
+            if comment.status == "pending":
+                flash("Your comment is sent back to the editors: it appears once one approves it.", "info")
+            else:
+                flash("Your comment is updated.", "success")
             return redirect(
                 url_for("readers.story", slug=comment.story.slug, _anchor=f"c{comment.id}"), code=303
             )
     elif not comment_service.editable(comment, current_user):
         abort(403, "You can only edit your own comments, within the edit window.")
-    return render_template("readers/edit.html", comment=comment, form=form, error=error), (
-        error.status if error else 200
+    left = comment_service.edit_seconds_left(comment)
+    page = render_template(
+        "readers/edit.html",
+        comment=comment,
+        form=form,
+        error=error,
+        seconds_left=left,
+        deadline=datetime.now(UTC) + timedelta(seconds=left or 0),
     )
+    return page, (error.status if error else 200)
 
 
 @bp.post("/comments/<int:comment_id>/delete")

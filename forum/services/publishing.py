@@ -12,26 +12,50 @@ from forum.extensions import db
 from forum.models import Comment, PublishedMap, Story, User, ViewpointMember
 from forum.sanitize import plain_text
 from forum.services import audit
-from forum.services.debate_map import snapshot
-from forum.services.review import check_version
+from forum.services.debate_map import latest_publication, snapshot
+from forum.services.errors import Conflict
+from forum.services.review import check_version, what_changed
 
 
 def publish(story: Story, editor: User, seen_version) -> PublishedMap:
-    """Publish the map as the editor sees it now (hidden viewpoints left out)."""
-    check_version(story, seen_version)
+    """Publish the map as the editor saw it (hidden viewpoints left out). Unlike an edit, publishing is not
+    reapplied to a map that changed since the editor's page loaded: readers would see what no editor has
+    looked at, so it is refused, saying what changed."""
+    if check_version(story, seen_version):
+        raise Conflict(
+            f"Not published: since this page was loaded, {what_changed(story)}. Look over the map as it is "
+            "now and publish again."
+        )
+    return _publish(story, editor)
+
+
+def _publish(story: Story, editor: User, **details) -> PublishedMap:
     data = snapshot(story)
     publication = PublishedMap(story_id=story.id, published_by_id=editor.id, data=data)
     db.session.add(publication)
-    audit.record("map.publish", editor, story=story, details={"viewpoints": len(data["viewpoints"])})
+    audit.record(
+        "map.publish", editor, story=story, details={"viewpoints": len(data["viewpoints"]), **details}
+    )
     db.session.flush()
     return publication
 
 
-def set_auto_publish(story: Story, editor: User, enabled: bool) -> Story:
+def set_auto_publish(story: Story, editor: User, enabled: bool) -> str:
+    """Switch auto-publish on (readers see the live map) or off (readers see the last published map). Off
+    with nothing ever published publishes the live map first, so readers keep the map they were seeing
+    instead of none. Returns what readers see now, in words."""
     story.map_auto_publish = bool(enabled)
     audit.record("map.auto_publish", editor, story=story, details={"enabled": bool(enabled)})
     db.session.flush()
-    return story
+    if enabled:
+        return "Auto-publish is on: readers now see the live map."
+    if latest_publication(story) is None:
+        _publish(story, editor, reason="auto-publish switched off with nothing published")
+        return (
+            "Auto-publish is off. Nothing had been published yet, so the current map was published first: "
+            "readers keep seeing it until you publish again."
+        )
+    return "Auto-publish is off: readers now see the last published map."
 
 
 def _opinion_groups(story: Story) -> list[dict[str, Any]]:

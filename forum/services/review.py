@@ -1,6 +1,8 @@
 """Editors' review of a story's debate map: rename, summarise, merge, split, move, hide, pin, key points,
-publish. Every edit checks the map version the editor saw (stale forms are refused), bumps it, marks the
-viewpoints it shapes as curated (so recomputation keeps them), and is audited in the same transaction."""
+publish. Every edit takes the story's lock, is reapplied to the current map when a background job changed
+it since the editor's page loaded (and refused, saying what changed, only when a viewpoint it names is
+gone), bumps the map version, marks the viewpoints it shapes as curated (so recomputation keeps them), and
+is audited in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,26 +11,59 @@ from sqlalchemy import select
 
 from forum.analysis.keypoints import match_scores
 from forum.extensions import db
-from forum.models import Comment, CommentEmbedding, Story, User, Viewpoint, ViewpointMember
+from forum.models import (
+    AuditEntry,
+    Comment,
+    CommentEmbedding,
+    MapRun,
+    Story,
+    User,
+    Viewpoint,
+    ViewpointMember,
+)
 from forum.services import audit, mapping
 from forum.services.errors import Conflict, InvalidInput, NotFound
 from forum.services.locks import lock_story
+from forum.times import as_utc
 
 MAX_HEADLINE = 300
 MAX_SUMMARY = 4000
 KEY_POINT_MIN_SCORE = 0.55
 
 
-def check_version(story: Story, seen: int | str | None) -> None:
-    """Refuse an edit made on a page that showed an older map. Takes the story's lock first: a worker
-    recomputing the map finishes before the edit goes on, and the version compared is the one it left."""
+def check_version(story: Story, seen: int | str | None) -> bool:
+    """Take the story's lock (a worker recomputing the map finishes first) and say whether the map changed
+    since the editor's page showed version ``seen``. A changed map does not refuse the edit by itself: each
+    action is reapplied to the current map, and refused only when what it names is gone (see
+    :func:`_viewpoint`)."""
     try:
         seen_version = int(seen)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput("The form is missing the map version; reload the page.") from None
     lock_story(story)
-    if seen_version != (story.map_version or 0):
-        raise Conflict("The map changed since this page was loaded. Reload it and make your change again.")
+    return seen_version != (story.map_version or 0)
+
+
+def what_changed(story: Story) -> str:
+    """The latest change to the map, in words: the last recomputation or the last editor's action."""
+    run = db.session.scalar(
+        select(MapRun).where(MapRun.story_id == story.id).order_by(MapRun.id.desc()).limit(1)
+    )
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.story_id == story.id, AuditEntry.action.startswith("map."))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if run is not None and (entry is None or as_utc(run.created_at) >= as_utc(entry.created_at)):
+        return (
+            f"the map was recomputed at {as_utc(run.created_at):%H:%M} UTC "
+            f"({run.n_viewpoints} viewpoints from {run.n_comments} comments)"
+        )
+    if entry is not None:
+        who = entry.actor.display_name if entry.actor else "the system"
+        return f"{audit.describe(entry.action).lower()} by {who} at {as_utc(entry.created_at):%H:%M} UTC"
+    return "the map changed"
 
 
 def _viewpoint(story: Story, viewpoint_id: int | str | None) -> Viewpoint:
@@ -40,7 +75,11 @@ def _viewpoint(story: Story, viewpoint_id: int | str | None) -> Viewpoint:
     if viewpoint is None or viewpoint.story_id != story.id:
         raise NotFound("There is no such viewpoint on this story.")
     if not viewpoint.active:
-        raise Conflict("That viewpoint is no longer on the map. Reload the page.")
+        raise Conflict(
+            f"The viewpoint “{viewpoint.title}” is no longer on the map: since this page was loaded, "
+            f"{what_changed(story)}, and its comments now belong to other viewpoints. Nothing was "
+            "changed; reload the review to see the current map."
+        )
     return viewpoint
 
 
@@ -116,14 +155,20 @@ def set_hidden(story: Story, editor: User, viewpoint_id, hidden: bool, seen_vers
 
 
 def pin_quotes(story: Story, editor: User, viewpoint_id, comment_ids: list, seen_version) -> Viewpoint:
-    check_version(story, seen_version)
+    stale = check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
     try:
         wanted = [int(c) for c in comment_ids]
     except (TypeError, ValueError):
         raise InvalidInput("Quotes are chosen by comment id.") from None
     members = set(_member_ids(viewpoint))
-    if any(c not in members for c in wanted):
+    gone = [c for c in wanted if c not in members]
+    if gone and stale:
+        raise Conflict(
+            f"Comment {gone[0]} is no longer in this viewpoint: since this page was loaded, "
+            f"{what_changed(story)}. Nothing was changed; reload the page to pin again."
+        )
+    if gone:
         raise InvalidInput("Only comments of this viewpoint can be pinned as its quotes.")
     if len(wanted) > 5:
         raise InvalidInput("Pin at most five quotes.")

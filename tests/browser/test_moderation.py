@@ -61,7 +61,7 @@ def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser)
         expect(editor.locator("tr.queue-item", has_text="this waits for an editor")).to_have_count(0)
 
         editor.get_by_role("link", name="Audit log", exact=True).click()
-        expect(editor.locator("table.audit")).to_contain_text("comment.approved")
+        expect(editor.locator("table.audit")).to_contain_text("Comment approved")
 
         reader.goto(f"{base}/stories/{slug}")
         expect(reader.locator("article.comment", has_text="this waits for an editor")).to_be_visible()

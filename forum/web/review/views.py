@@ -44,15 +44,24 @@ def _back(story, anchor: str | None = None):
     return redirect(url_for("review.overview", slug=story.slug, _anchor=anchor), code=303)
 
 
-def _act(story, action, message: str, anchor: str | None = None):
-    """Run one review action; commit on success; show the error on failure (nothing changed)."""
+def _act(story, action, message: str, anchor: str | None = None, seen=None):
+    """Run one review action; commit on success; show the error on failure (nothing changed). ``seen`` is
+    the map version the editor's page showed: when the map changed since, the action was reapplied to the
+    current map, and the message says so."""
+    stale = seen is not None and str(seen) != str(story.map_version or 0)
     try:
-        action()
+        result = action()
     except ServiceError as exc:
         db.session.rollback()
         return render_template("review/error.html", story=story, error=exc), exc.status
     db.session.commit()
-    flash(message, "success")
+    flash(result if isinstance(result, str) else message, "success")
+    if stale:
+        flash(
+            "The map had changed since you loaded the page (a recomputation or another editor); your change "
+            "was applied to the current map.",
+            "info",
+        )
     return _back(story, anchor)
 
 
@@ -100,6 +109,7 @@ def rename(slug: str):
         lambda: review.rename(story, current_user, f.viewpoint_id.data, f.headline.data, f.map_version.data),
         "Headline saved.",
         f"vp-{f.viewpoint_id.data}",
+        seen=f.map_version.data,
     )
 
 
@@ -114,6 +124,7 @@ def summary(slug: str):
         ),
         "Summary saved.",
         f"vp-{f.viewpoint_id.data}",
+        seen=f.map_version.data,
     )
 
 
@@ -126,6 +137,7 @@ def hide(slug: str):
         story,
         lambda: review.set_hidden(story, current_user, f.viewpoint_id.data, hidden, f.map_version.data),
         "Viewpoint hidden from readers." if hidden else "Viewpoint shown to readers again.",
+        seen=f.map_version.data,
     )
 
 
@@ -138,6 +150,7 @@ def merge(slug: str):
         lambda: review.merge(story, current_user, f.target_id.data, f.viewpoint_id.data, f.map_version.data),
         "Viewpoints merged.",
         f"vp-{f.target_id.data}",
+        seen=f.map_version.data,
     )
 
 
@@ -151,6 +164,7 @@ def split(slug: str):
             story, current_user, f.viewpoint_id.data, request.form.get("parts"), f.map_version.data
         ),
         "Viewpoint split.",
+        seen=f.map_version.data,
     )
 
 
@@ -165,6 +179,7 @@ def move(slug: str):
         ),
         "Comment moved.",
         f"vp-{f.target_id.data}",
+        seen=f.map_version.data,
     )
 
 
@@ -178,6 +193,7 @@ def pin(slug: str):
         lambda: review.pin_quotes(story, current_user, f.viewpoint_id.data, quotes, f.map_version.data),
         "Quotes pinned.",
         f"vp-{f.viewpoint_id.data}",
+        seen=f.map_version.data,
     )
 
 
@@ -216,7 +232,7 @@ def auto_publish(slug: str):
     return _act(
         story,
         lambda: publishing.set_auto_publish(story, current_user, enabled),
-        "Readers now see the live map." if enabled else "Readers now see the last published map.",
+        "",
     )
 
 

@@ -90,7 +90,10 @@ def make_app(database_url: str, **overrides):
         # The limiter stays on (its switch is global to the process); tests get limits they never reach.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
-        **{f"FORUM_LIMIT_{name}": "100000 per minute" for name in ("LOGIN", "REGISTER", "POST", "VOTE")},
+        **{
+            f"FORUM_LIMIT_{name}": "100000 per minute"
+            for name in ("LOGIN", "REGISTER", "POST", "VOTE", "RESET")
+        },
         "FORUM_WORKER": "manual",
         "FORUM_EMBEDDER": "fake",
         "FORUM_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt

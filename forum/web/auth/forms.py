@@ -13,6 +13,7 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     username = StringField("Username")
     display_name = StringField("Display name (optional)")
+    email = StringField("Email (optional)")
     password = PasswordField("Password")
     confirm = PasswordField("Repeat password")
     next = HiddenField()

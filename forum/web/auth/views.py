@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import db
-from forum.services import accounts
+from forum.services import accounts, reader_accounts
 from forum.services.errors import InvalidInput, ServiceError
 from forum.web import limits
 from forum.web.auth.forms import LoginForm, RegisterForm
@@ -32,6 +32,7 @@ def register():
             if form.password.data != form.confirm.data:
                 raise InvalidInput("The two passwords differ.", field="confirm")
             user = accounts.register_user(form.username.data, form.password.data, form.display_name.data)
+            reader_accounts.set_email(user, form.email.data)
         except ServiceError as exc:
             db.session.rollback()
             error = exc

@@ -22,6 +22,7 @@ only.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,14 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackError, svds
 from sklearn.utils.extmath import randomized_svd
 
+from forum.analysis.opinion_kmeans import (
+    base_silhouette,
+    best_of_restarts,
+    heldout_gain,
+    merge_small,
+    polis_kmeans,
+    relabel_by_size,
+)
 from forum.analysis.opinion_stats import (
     AGREE,
     DISAGREE,
@@ -47,7 +56,7 @@ from forum.analysis.opinion_stats import (
 __all__ = [
     "AGREE", "DISAGREE", "PASS", "Z90", "CommentStats", "ConsensusStatement", "GroupReaction", "OpinionGroup",
     "OpinionGroups", "OpinionResult", "RepStatement", "choose_next_comment", "compute_opinion_groups",
-    "next_comment_priorities",
+    "next_comment_priorities", "polis_kmeans",
 ]  # fmt: skip
 POLIS_MAX_K = 5
 
@@ -111,10 +120,14 @@ class OpinionResult:
 class OpinionGroups:
     """Estimator: ``OpinionGroups(...).fit(participant_idx, comment_idx, value, ...).result_``.
 
-    Parameters follow Pol.is defaults (``base_k``, ``base_iters``, ``group_iters``, k up to 5).
-    ``max_k`` lets k go past 5, but only when that k's silhouette beats the best k <= 5 by ``k_margin``
-    (``max_k=5`` is Pol.is's cap); ``min_group_size`` forbids groups of one or two people;
-    ``random_state`` seeds the SVD start vector (the k-means starts are deterministic).
+    Parameters follow Pol.is defaults (``base_k``, ``base_iters``, ``group_iters``) where Pol.is has one.
+    ``n_components`` principal components place participants for clustering (the first two are drawn).
+    ``k_rule``: ``"predict"`` picks k in 2..``max_k`` by how well the groups predict held-out votes
+    (``k_folds`` seeded splits of ``heldout`` of the votes; the smallest k within ``k_margin`` nats of the
+    best), ``"silhouette"`` by Pol.is's base-cluster silhouette (a k > 5 only when it beats the best
+    k <= 5 by ``k_margin``). ``init``: ``"restarts"`` takes the lowest-inertia of the Pol.is first-distinct
+    start and ``n_init`` seeded k-means++ starts, ``"polis"`` the first-distinct start alone.
+    ``min_group_size`` forbids groups of one or two people; ``random_state`` seeds every random step.
     """
 
     def __init__(
@@ -122,7 +135,7 @@ class OpinionGroups:
         min_votes: int = 7,
         greedy_n: int = 15,
         base_k: int = 100,
-        max_k: int = 8,
+        max_k: int = 5,
         min_group_size: int = 3,
         pick_max: int = 5,
         scale_prior: float | None = None,
@@ -130,6 +143,12 @@ class OpinionGroups:
         k_margin: float = 0.03,
         base_iters: int = 100,
         group_iters: int = 20,
+        n_components: int = 3,
+        k_rule: str = "silhouette",
+        init: str = "restarts",
+        n_init: int = 10,
+        k_folds: int = 3,
+        heldout: float = 0.1,
     ) -> None:
         self.min_votes = min_votes
         self.greedy_n = greedy_n
@@ -142,6 +161,12 @@ class OpinionGroups:
         self.k_margin = k_margin
         self.base_iters = base_iters
         self.group_iters = group_iters
+        self.n_components = n_components
+        self.k_rule = k_rule
+        self.init = init
+        self.n_init = n_init
+        self.k_folds = k_folds
+        self.heldout = heldout
 
     def fit(
         self,
@@ -154,31 +179,40 @@ class OpinionGroups:
         excluded_participants: np.ndarray | None = None,
     ) -> OpinionGroups:
         """Compute groups and statistics; duplicate (participant, comment) pairs keep the last vote."""
+        if self.k_rule not in ("predict", "silhouette") or self.init not in ("restarts", "polis"):
+            raise ValueError("k_rule must be 'predict' or 'silhouette', init 'restarts' or 'polis'")
         p, c, v = _clean_votes(participant_idx, comment_idx, value, n_participants, n_comments)
         active = _mask(excluded_comments, n_comments, invert=True)
         keep_ptpt = _mask(excluded_participants, n_participants, invert=True)
         ok = keep_ptpt[p]
         p, c, v = p[ok], c[ok], v[ok]
-        geo = active[c]
-        votes = sp.csr_matrix(
-            (v[geo].astype(np.float64), (p[geo], c[geo])), shape=(n_participants, n_comments)
-        )
-        n_active_votes = np.diff(votes.indptr)
         # Like Pol.is, the participant filter counts every vote, moderated-out comments included.
         n_cols = int(np.count_nonzero(np.bincount(c, minlength=n_comments)))
         clustered = self._select_participants(np.bincount(p, minlength=n_participants), n_cols)
         prior = self.scale_prior
         if prior is None:  # Pol.is zeroes moderated-out columns, which count as votes in its scaling
-            prior = float(np.count_nonzero(np.bincount(c[~geo], minlength=n_comments)))
-        positions, components, extremity = _geometry(votes, n_active_votes, prior, self.random_state)
+            prior = float(np.count_nonzero(np.bincount(c[~active[c]], minlength=n_comments)))
+        geo = active[c]
+        pg, cg, vg = p[geo], c[geo], v[geo]
+        shape = (n_participants, n_comments)
+        positions, components, extremity = _geometry(
+            pg, cg, vg, shape, prior, self.random_state, self.n_components
+        )
         labels = np.full(n_participants, -1, dtype=np.int64)
         self.silhouettes_: dict[int, float] = {}
+        self.k_gains_: dict[int, float] = {}
         if clustered.size:
-            labels[clustered] = self._cluster(positions[clustered])
+            base_of, candidates = self._candidates(positions[clustered])
+            if candidates:
+                k = self._choose_k(candidates, base_of, pg, cg, vg, shape, clustered, prior)
+                labels[clustered] = relabel_by_size(candidates[k][base_of])
+            else:
+                labels[clustered] = 0
         k = int(labels.max(initial=-1)) + 1  # 0 when nobody voted
         pos = np.full((n_participants, 2), np.nan)
-        pos[clustered] = positions[clustered]
-        self.result_ = _assemble(p, c, v, labels, k, pos, components, extremity, active, self.pick_max)
+        pos[clustered] = positions[clustered, :2]
+        comp2 = components[:, :2]
+        self.result_ = _assemble(p, c, v, labels, k, pos, comp2, extremity, active, self.pick_max)
         return self
 
     def _select_participants(self, n_votes: np.ndarray, n_cols: int) -> np.ndarray:
@@ -192,30 +226,60 @@ class OpinionGroups:
             chosen = np.union1d(chosen, rest)
         return chosen
 
-    def _cluster(self, x: np.ndarray) -> np.ndarray:
-        """Base k-means (k=base_k) on participants, then weighted k-means of the base centres."""
+    def _candidates(self, x: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Base k-means (k=base_k) on participants, then for each k a weighted k-means of the base centres.
+        Returns each participant's base cluster and {k: group of each base cluster}; scores silhouettes."""
         n = x.shape[0]
+        self.silhouettes_ = {}
         if n < 2 * self.min_group_size:
-            return np.zeros(n, dtype=np.int64)
+            return np.zeros(n, dtype=np.int64), {}
         centres, base_of = polis_kmeans(x, np.ones(n), self.base_k, self.base_iters)
         weights = np.bincount(base_of, minlength=len(centres)).astype(np.float64)
-        scores, labels = {}, {}
-        self.silhouettes_ = scores  # k -> mean silhouette of the base clusters, for inspection
-        rng = np.random.default_rng(self.random_state)
+        labels: dict[int, np.ndarray] = {}
         for k in range(2, self._k_limit(len(centres), n) + 1):
-            if k <= POLIS_MAX_K:  # as Pol.is: one run from the first k distinct base centres
+            if self.init == "polis" and k <= POLIS_MAX_K:  # one run from the first k distinct centres
                 _, lab = polis_kmeans(centres, weights, k, self.group_iters)
-            else:  # no Pol.is reference past 5: the best of several starts
-                lab = best_of_restarts(centres, weights, k, self.base_iters, 10, rng)
-            lab = _merge_small(lab, centres, weights, self.min_group_size)
+            else:
+                rng = np.random.default_rng([self.random_state, k])
+                lab = best_of_restarts(centres, weights, k, self.base_iters, self.n_init, rng)
+            lab = merge_small(lab, centres, weights, self.min_group_size)
             if lab.max() < 1 or lab.max() + 1 in labels:
                 continue
             labels[lab.max() + 1] = lab
-            scores[lab.max() + 1] = base_silhouette(centres, lab)
-        if not labels:
-            return np.zeros(n, dtype=np.int64)
-        k = choose_k(scores, self.k_margin)
-        return _relabel_by_size(labels[k][base_of])
+            self.silhouettes_[lab.max() + 1] = base_silhouette(centres, lab)
+        self._centres = centres
+        return base_of, labels
+
+    def _choose_k(self, candidates, base_of, p, c, v, shape, clustered, prior) -> int:
+        if self.k_rule == "silhouette" or len(candidates) == 1:
+            return choose_k(self.silhouettes_, self.k_margin)
+        gains = {k: 0.0 for k in candidates}
+        n_p, n_c = shape
+        in_clustered = np.zeros(n_p, dtype=bool)
+        in_clustered[clustered] = True
+        eligible = np.flatnonzero(in_clustered[p])
+        for fold in range(self.k_folds):
+            rng = np.random.default_rng([self.random_state, 7, fold])
+            hidden = np.zeros(p.size, dtype=bool)
+            hidden[rng.choice(eligible, size=int(round(self.heldout * eligible.size)), replace=False)] = True
+            tr = ~hidden
+            pos, _, _ = _geometry(p[tr], c[tr], v[tr], shape, prior, self.random_state, self.n_components)
+            sub = OpinionGroups(**{**self.get_params(), "k_rule": "silhouette"})
+            b_of, cands = sub._candidates(pos[clustered])
+            for k in gains:
+                lab = np.full(n_p, -1, dtype=np.int64)
+                if k in cands:
+                    lab[clustered] = cands[k][b_of]
+                elif cands:  # merging left fewer groups at this k: score the nearest k found
+                    lab[clustered] = cands[min(cands, key=lambda j: (abs(j - k), j))][b_of]
+                gains[k] += heldout_gain(p, c, v, hidden, lab, n_c) / self.k_folds
+        self.k_gains_ = gains
+        best = max(gains.values())
+        return min(k for k, g in gains.items() if g >= best - self.k_margin)
+
+    def get_params(self) -> dict:
+        """Constructor parameters (scikit-learn style)."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
 
     def _k_limit(self, n_base: int, n: int) -> int:
         """Pol.is's max-k rule min(5, 2 + n_base // 12), with ``max_k`` in place of 5. (That rule allows k =
@@ -277,42 +341,55 @@ def _mask(mask: np.ndarray | None, n: int, invert: bool) -> np.ndarray:
     return ~m if invert else m
 
 
-def _geometry(votes: sp.csr_matrix, n_votes: np.ndarray, prior: float, seed: int) -> tuple[np.ndarray, ...]:
+def _geometry(
+    p: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
+    shape: tuple[int, int],
+    prior: float,
+    seed: int,
+    dims: int = 2,
+) -> tuple[np.ndarray, ...]:
     """PCA of the mean-imputed, centred matrix, kept sparse; sparsity-aware participant projection.
 
-    The projection is scaled by sqrt((C + prior) / (|V_i| + prior)); prior 0 is the textbook Pol.is
-    factor, and Pol.is itself behaves as if prior = number of moderated-out comments that have votes.
+    Returns positions (n_participants, dims), loadings (n_comments, dims) and each comment's extremity
+    (on the first two components, as Pol.is). The projection is scaled by sqrt((C + prior) / (|V_i| +
+    prior)); prior 0 is the textbook Pol.is factor, and Pol.is itself behaves as if prior = number of
+    moderated-out comments that have votes.
     """
-    n_p, n_c = votes.shape
+    n_p, n_c = shape
+    votes = sp.csr_matrix((v.astype(np.float64), (p, c)), shape=shape)
+    n_votes = np.diff(votes.indptr)
     col_n = np.bincount(votes.indices, minlength=n_c)
     col_sum = np.bincount(votes.indices, weights=votes.data, minlength=n_c)
     mean = np.divide(col_sum, col_n, out=np.zeros(n_c), where=col_n > 0)
     centred = votes.copy()
     centred.data = centred.data - mean[centred.indices]
     rows, cols = np.flatnonzero(n_votes > 0), np.flatnonzero(col_n > 0)
-    components = np.zeros((n_c, 2))
-    positions, extremity = np.zeros((n_p, 2)), np.zeros(n_c)
+    components = np.zeros((n_c, dims))
+    positions, extremity = np.zeros((n_p, dims)), np.zeros(n_c)
     if rows.size < 2 or cols.size < 2:
         return positions, components, extremity
     sub = centred[rows][:, cols]
     sub.eliminate_zeros()
     if sub.nnz == 0:  # every vote is its comment's mean (everyone agrees so far): readers differ in nothing
         return positions, components, extremity
-    if min(sub.shape) <= 3:
+    n_comp = min(dims, min(sub.shape) - 1) if min(sub.shape) > 3 else min(dims, min(sub.shape))
+    if min(sub.shape) <= max(3, dims + 1):
         _, s, vt = np.linalg.svd(sub.toarray(), full_matrices=False)
     else:
         v0 = np.random.default_rng(seed).standard_normal(min(sub.shape))
         try:
-            _, s, vt = svds(sub, k=2, v0=v0)
+            _, s, vt = svds(sub, k=n_comp, v0=v0)
         except ArpackError:  # a degenerate matrix (rank below 2, say): the randomised method copes
-            _, s, vt = randomized_svd(sub, 2, random_state=seed)
-    vt = vt[np.argsort(-s)][:2]
+            _, s, vt = randomized_svd(sub, n_comp, random_state=seed)
+    vt = vt[np.argsort(-s)][:dims]
     flip = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(1)])  # deterministic sign
     components[cols, : len(vt)] = (vt * flip[:, None]).T
     n_cols = cols.size
     scale = np.sqrt((n_cols + prior) / np.maximum(n_votes + prior, 1))
     positions = np.asarray(centred @ components) * scale[:, None]
-    extremity = np.sqrt(n_cols) * np.abs(1 - mean) * np.linalg.norm(components, axis=1)
+    extremity = np.sqrt(n_cols) * np.abs(1 - mean) * np.linalg.norm(components[:, :2], axis=1)
     return positions, components, extremity
 
 
@@ -327,108 +404,6 @@ def choose_k(scores: dict[int, float], margin: float) -> int:
         if high[top] > scores[best] + margin:
             return top
     return best
-
-
-def polis_kmeans(
-    x: np.ndarray, w: np.ndarray, k: int, max_iters: int, tol: float = 0.01, init: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted k-means as Pol.is runs it on a fresh conversation (``clusters.clj``).
-
-    Starts from the first ``k`` distinct points in input order; each step assigns every point to its
-    nearest centre, drops clusters left empty and moves centres to their members' weighted mean; stops
-    when no centre moved by ``tol`` or after ``max_iters`` + 1 steps. Returns (centres, labels), labels
-    being the assignment of the last step (the members Pol.is keeps), numbered 0..n_clusters-1.
-    ``init`` replaces the first-distinct start.
-    """
-    if init is None:
-        _, first = np.unique(x, axis=0, return_index=True)
-        init = x[np.sort(first)[:k]]
-    cent = np.asarray(init, dtype=np.float64)
-    sq = (x**2).sum(1)
-    for _ in range(max_iters + 1):
-        lab = (sq[:, None] - 2 * x @ cent.T + (cent**2).sum(1)[None, :]).argmin(1)
-        mass = np.bincount(lab, weights=w, minlength=len(cent))
-        used = np.flatnonzero(mass > 0)
-        sums = np.stack([np.bincount(lab, weights=w * x[:, j], minlength=len(cent)) for j in range(2)], 1)
-        new = sums[used] / mass[used, None]
-        done = len(used) == len(cent) and bool(np.all(np.linalg.norm(new - cent, axis=1) < tol))
-        remap = np.full(len(cent), -1, dtype=np.int64)
-        remap[used] = np.arange(len(used))
-        cent, lab = new, remap[lab]
-        if done:
-            break
-    return cent, lab
-
-
-def best_of_restarts(
-    x: np.ndarray, w: np.ndarray, k: int, max_iters: int, n_init: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Lowest weighted inertia among the Pol.is first-distinct start and ``n_init`` k-means++ starts."""
-    best, best_inertia = None, np.inf
-    for i in range(n_init + 1):
-        init = None if i == 0 else _kmeans_pp(x, w, k, rng)
-        cent, lab = polis_kmeans(x, w, k, max_iters, init=init)
-        cent, lab = polis_kmeans(x, w, len(cent), max_iters, init=cent)  # settle: labels match centres
-        inertia = float((w * ((x - cent[lab]) ** 2).sum(1)).sum())
-        if inertia < best_inertia - 1e-9:
-            best, best_inertia = lab, inertia
-    return best
-
-
-def _kmeans_pp(x: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    cent = x[[rng.choice(len(x), p=w / w.sum())]]
-    d2 = ((x - cent[0]) ** 2).sum(1)
-    while len(cent) < k and (w * d2).sum() > 0:
-        nxt = x[rng.choice(len(x), p=w * d2 / (w * d2).sum())]
-        cent = np.vstack([cent, nxt])
-        d2 = np.minimum(d2, ((x - nxt) ** 2).sum(1))
-    return cent
-
-
-def base_silhouette(centres: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette over base clusters (each counts once, as in Pol.is); singletons score 0."""
-    dist = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
-    return _weighted_silhouette(dist, labels, np.ones(len(labels)))
-
-
-def _merge_small(labels: np.ndarray, centres: np.ndarray, weights: np.ndarray, min_size: int) -> np.ndarray:
-    """Dissolve groups weighing less than ``min_size`` into the nearest remaining group centre."""
-    lab = labels.copy()
-    while True:
-        ids = np.unique(lab)
-        sizes = np.array([weights[lab == g].sum() for g in ids])
-        if len(ids) < 2 or sizes.min() >= min_size:
-            break
-        small = ids[sizes.argmin()]
-        others = ids[ids != small]
-        cent = np.array([np.average(centres[lab == g], axis=0, weights=weights[lab == g]) for g in others])
-        pts = np.flatnonzero(lab == small)
-        d = ((centres[pts, None, :] - cent[None, :, :]) ** 2).sum(-1)
-        lab[pts] = others[d.argmin(1)]
-    return np.unique(lab, return_inverse=True)[1].ravel()
-
-
-def _weighted_silhouette(dist: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
-    """Participant-level silhouette computed on weighted base points (co-located members count)."""
-    onehot = np.eye(labels.max() + 1)[labels]
-    w_g = weights @ onehot
-    sums = dist @ (onehot * weights[:, None])
-    own_w = w_g[labels]
-    a = np.divide(sums[np.arange(len(labels)), labels], own_w - 1, out=np.zeros(len(labels)), where=own_w > 1)
-    other = sums / w_g[None, :]
-    other[np.arange(len(labels)), labels] = np.inf
-    b = other.min(1)
-    s = np.divide(b - a, np.maximum(a, b), out=np.zeros(len(labels)), where=np.maximum(a, b) > 0)
-    s[own_w <= 1] = 0.0
-    return float((s * weights).sum() / weights.sum())
-
-
-def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
-    ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
-    order = ids[np.lexsort((first, -counts))]
-    remap = np.empty(ids.max() + 1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    return remap[labels]
 
 
 def _assemble(p, c, v, labels, k, pos, components, extremity, active, pick) -> OpinionResult:

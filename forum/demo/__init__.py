@@ -8,7 +8,9 @@ no Flask, no database; the seeding command turns the results into rows.
 Votes follow a small model: a reader leans towards comments on their own side of the question
 (``position`` times the comment's stance), a little more towards arguments they care about, and
 almost everyone agrees with comments making a *consensus* argument (common ground). Per-reader
-Gaussian noise, drawn from a seeded generator, keeps the matrix human-looking.
+Gaussian noise, drawn from a seeded generator, keeps the matrix human-looking; each reader also crosses
+the line on some arguments (takes the other side there) and casts a few stray votes, so no opinion group
+votes as one block and the opinion map shows real proportions.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ OFF_TOPIC_LEAN = -0.1  # off-topic comments: mostly passes
 NOISE_SD = 0.75  # per-vote noise
 BIAS_SD = 0.25  # per-reader agreeableness
 PASS_BAND = 0.5  # |lean + noise| below this is a pass
+CROSS_SHARE = 0.15  # chance that a reader takes the other side on one argument (readers who cross lines)
+STRAY_SHARE = 0.06  # chance that a vote ignores the reader's leanings (misreading, mood, a stray click)
 
 
 @dataclass(frozen=True)
@@ -243,9 +247,15 @@ def generate_votes(data: DemoData, seed: int = 7) -> list[DemoVote]:
         count = min(len(candidates), rng.randint(MIN_VOTES, MAX_VOTES))
         chosen = sorted(rng.sample(candidates, count), key=lambda c: order[c.id])
         bias = rng.gauss(0.0, BIAS_SD)
+        crossed = {a.key for a in data.arguments if not a.consensus and rng.random() < CROSS_SHARE}
         for comment in chosen:
             argument = arguments.get(comment.argument) if comment.argument else None
-            score = _lean(reader, comment, argument) + bias + rng.gauss(0.0, NOISE_SD)
+            lean = _lean(reader, comment, argument)
+            if argument is not None and argument.key in crossed:
+                lean = -lean
+            score = lean + bias + rng.gauss(0.0, NOISE_SD)
             value = 1 if score > PASS_BAND else -1 if score < -PASS_BAND else 0
+            if rng.random() < STRAY_SHARE:
+                value = rng.choice((1, -1, 0))
             votes.append(DemoVote(reader.username, comment.id, value))
     return votes

@@ -124,13 +124,13 @@ def test_a_matrix_arpack_cannot_factor_falls_back_to_the_randomised_svd(monkeypa
 
 def test_more_than_five_groups_only_with_a_clear_silhouette_margin() -> None:
     p, c, v, n, m, camp = ring(6)
-    est = OpinionGroups().fit(p, c, v, n, m)
+    est = OpinionGroups(max_k=8).fit(p, c, v, n, m)
     r = est.result_
     assert r.k == 6 and adjusted_rand_score(camp, r.participant_group) > 0.95
     best_low = max(s for k, s in est.silhouettes_.items() if k <= 5)
     assert est.silhouettes_[6] > best_low + est.k_margin
-    assert compute_opinion_groups(p, c, v, n, m, max_k=5).k <= 5  # Pol.is's cap
-    assert compute_opinion_groups(p, c, v, n, m, k_margin=0.5).k <= 5  # margin not cleared
+    assert compute_opinion_groups(p, c, v, n, m).k <= 5  # the default cap, as Pol.is's
+    assert compute_opinion_groups(p, c, v, n, m, max_k=8, k_margin=0.5).k <= 5  # margin not cleared
     assert choose_k({2: 0.50, 3: 0.40, 6: 0.52}, 0.03) == 2
     assert choose_k({2: 0.50, 3: 0.40, 6: 0.60, 7: 0.55}, 0.03) == 6
     assert choose_k({2: 0.45, 4: 0.45}, 0.03) == 2  # ties go to the smaller k
@@ -309,3 +309,21 @@ def test_real_polis_conversation_matches_polis_groups(folder: str, min_ari: floa
     idx = [i for i in np.flatnonzero(n_votes >= 7) if pids[i] in polis]
     assert r.k == len(set(polis.values()))
     assert adjusted_rand_score([polis[pids[i]] for i in idx], r.participant_group[idx]) > min_ari
+
+
+@pytest.mark.parametrize("n_camps", [2, 3, 4])
+def test_k_by_held_out_prediction_finds_the_planted_camps(n_camps: int) -> None:
+    p, c, v, n, m, camp, _ = planted(n_camps)
+    est = OpinionGroups(k_rule="predict", k_margin=0.005).fit(p, c, v, n, m)
+    assert est.result_.k == n_camps and adjusted_rand_score(camp, est.result_.participant_group) == 1.0
+    assert max(est.k_gains_, key=est.k_gains_.get) == n_camps and est.k_gains_[n_camps] > 0
+
+
+@pytest.mark.parametrize("options", [{"n_components": 2, "init": "polis"}, {"n_components": 5}])
+def test_clustering_options_recover_planted_camps(options: dict) -> None:
+    p, c, v, n, m, camp, _ = planted(3)
+    r = compute_opinion_groups(p, c, v, n, m, **options)
+    assert r.k == 3 and adjusted_rand_score(camp, r.participant_group) > 0.95
+    assert r.positions.shape == (n, 2)  # two components are drawn, whatever is clustered
+    with pytest.raises(ValueError, match="k_rule"):
+        compute_opinion_groups(p, c, v, n, m, k_rule="elbow")

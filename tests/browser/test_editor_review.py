@@ -42,12 +42,14 @@ def test_editor_merges_renames_publishes(live_server, page, mapped_demo):
 
     page.goto(f"{base}/editor/stories/{slug}/map")
     card = page.locator(f"#vp-{second}")
+    card.locator("details.vp-tools > summary").click()  # each viewpoint's tools are folded away
     card.locator("select[name=target_id]").select_option(str(first))
     card.get_by_role("button", name="Merge").click()
     expect(page.locator(".flash")).to_contain_text("Viewpoints merged.")
     expect(page.locator(f"#vp-{second}")).to_have_count(0)
 
     merged = page.locator(f"#vp-{first}")
+    merged.locator("details.vp-tools > summary").click()
     merged.locator("input[name=headline]").fill("Labs cannot be trusted to police themselves")
     merged.get_by_role("button", name="Rename").click()
     expect(page.locator(".flash")).to_contain_text("Headline saved.")

@@ -304,5 +304,6 @@ def test_comment_page_shows_history_and_snapshot_text(as_editor, reader, editor)
     comment.body = "Changed words."
     db.session.commit()
     html = as_editor.get(f"/editor/comments/{comment.id}").get_data(as_text=True)
-    assert "Original words." in html and "Too harsh" in html and "comment.held" in html
+    assert "Original words." in html and "Too harsh" in html and "Comment held for moderation" in html
+    assert "comment.held" not in html
     assert as_editor.get("/editor/comments/999999").status_code == 404

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from forum.extensions import db
+from forum.ids import parse_id
 from forum.models import Comment, CommentRevision, Story, User, Vote
 from forum.models.stories import SIDES
 from forum.sanitize import is_blank, render_comment
@@ -27,8 +28,9 @@ def get_story(slug_or_id: str | int) -> Story:
     """The story with this slug (or numeric id), or NotFound."""
     story = None
     ref = str(slug_or_id)
-    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
-        story = db.session.get(Story, int(ref))
+    number = parse_id(ref)
+    if number is not None and number <= MAX_ID:
+        story = db.session.get(Story, number)
     if story is None:
         story = db.session.scalar(select(Story).where(Story.slug == str(slug_or_id)))
     if story is None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
+from forum.ids import MAX_ID, is_id_text, parse_id
 from forum.models import Comment, Site, SiteStory, Story
 from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -215,11 +216,12 @@ def resolve_story(
     the request came from (``page_origin``, from the Referer header, never the client's say) are on one of
     the site's allowed origins."""
     if story_id not in (None, ""):
-        if not str(story_id).isdigit():
+        if not is_id_text(str(story_id)):
             raise InvalidInput("The story id (data-story) must be a whole number.")
-        story = db.session.get(Story, int(story_id))
+        number = parse_id(str(story_id))
+        story = db.session.get(Story, number) if number is not None else None
         if story is None:
-            raise NotFound(f"There is no story {story_id} on this forum.")
+            raise NotFound(f"There is no story {str(story_id)[:30]} on this forum.")
         check_embeddable(site, story)
         return story
     if not url:
@@ -239,7 +241,14 @@ def resolve_story(
 
 def comment_counts(site: Site, story_ids: list[str], urls: list[str]) -> dict[str, dict[str, int]]:
     """Published comment counts for the site's stories, by id and by canonical URL (unknown ones left out)."""
-    ids = {int(s) for s in story_ids[:100] if str(s).isdigit()}
+    ids = set()
+    for raw in story_ids[:100]:
+        if not is_id_text(str(raw)):
+            continue  # an element with no usable id shows no count; the others still get theirs
+        number = parse_id(str(raw))
+        if number is None:
+            raise InvalidInput(f"The story id {str(raw)[:30]!r} is out of range: ids go from 1 to {MAX_ID}.")
+        ids.add(number)
     wanted_urls: dict[str, str] = {}
     for raw in urls[:100]:
         try:

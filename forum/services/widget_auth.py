@@ -95,9 +95,13 @@ def _decode(site: Site, token: str) -> dict:
         raise Unauthorized("The sign-in token's signature is not valid for this site.") from None
     except jwt.MissingRequiredClaimError as exc:
         raise Unauthorized(f"The sign-in token lacks the {exc.claim!r} claim.") from None
-    except jwt.InvalidTokenError:
+    except (jwt.InvalidTokenError, RecursionError):  # RecursionError: a header or body nested too deeply
         raise Unauthorized("The sign-in token is malformed.") from None
-    if claims["exp"] > time.time() + SSO_MAX_LIFETIME + SSO_LEEWAY:
+    exp = claims["exp"]
+    # PyJWT accepts any exp that int() takes ("1900000000", true): only a JSON number is a time.
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or exp != exp:
+        raise Unauthorized("The sign-in token's 'exp' claim must be a number (seconds since 1970).")
+    if exp > time.time() + SSO_MAX_LIFETIME + SSO_LEEWAY:
         raise Unauthorized(f"The sign-in token lives too long: at most {SSO_MAX_LIFETIME // 60} minutes.")
     for claim in ("sub", "name", "jti"):
         if not isinstance(claims[claim], str) or not claims[claim].strip():

@@ -7,12 +7,27 @@ from functools import lru_cache
 from flask import Flask, request
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from forum.extensions import db, login_manager
+from forum.ids import parse_id
 from forum.models import User
 from forum.sanitize import render_comment
 from forum.services import moderation
 from forum.web import errors, health, security, vocabulary
+
+
+class IdConverter(IntegerConverter):
+    """Werkzeug's ``int`` converter for row ids: ASCII digits only, and a number past the database's
+    64-bit range (which SQLite cannot even compare with) becomes 0, an id no row has, so the view answers
+    its usual 404. Refusing it in the converter instead would make Werkzeug answer 405 where another rule
+    has the same path with other methods."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = parse_id(value)
+        return 0 if number is None else number
 
 
 def register_web(app: Flask) -> None:
@@ -31,6 +46,9 @@ def register_web(app: Flask) -> None:
     from forum.web.widget import api_bp as widget_api_bp
     from forum.web.widget import bp as widget_bp
 
+    # Before any route: every <int:...> in a URL rule is an id in the database's range (a larger one 404s).
+    app.url_map.converters["int"] = IdConverter
+    app.json = security.BoundedJSONProvider(app)
     proxies = app.config["FORUM_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
@@ -78,11 +96,10 @@ def _load_user(session_id: str) -> User | None:
     """The user a session cookie stands for, unless the session was ended since (``User.get_id`` holds the
     id and the session version; signing out, or a password, role or status change, bumps the version)."""
     user_id, _, version = (session_id or "").partition(".")
-    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+    number = parse_id(user_id)
+    if number is None or not (version.isascii() and version.isdigit() and len(version) < 19):
         return None
-    if int(user_id) > 2**63 - 1:
-        return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or user.session_version != int(version):
         return None
     return user

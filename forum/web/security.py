@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
@@ -40,3 +43,16 @@ class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply to parse (``[[[[...``, thousands of nested
+    objects) is malformed JSON, a ValueError, like any other: ``request.get_json()`` then answers 400
+    (or None when ``silent``) instead of letting the RecursionError become a 500. Every endpoint that reads
+    a JSON body (the API, the widget API) goes through this."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None

@@ -150,3 +150,164 @@ def test_story_and_comment_urls(client, story):
             assert response.status_code in (200, 400, 404), (path, response.status_code)
 
     visit()
+
+
+# --- hostile shapes from the outside test (issue 13): nesting, ids out of range, odd URLs, odd claims ---
+
+
+def _nested(kind: str, depth: int) -> bytes:
+    if kind == "arrays":
+        return b"[" * depth + b"]" * depth
+    if kind == "open-arrays":
+        return b"[" * depth  # not even closed
+    if kind == "objects":
+        return b'{"a":' * depth + b"1" + b"}" * depth
+    return b'{"body": ' + b'[{"x":' * depth + b"0" + b"}]" * depth + b"}"  # hidden inside a field
+
+
+nested_json = st.builds(
+    _nested,
+    st.sampled_from(["arrays", "open-arrays", "objects", "in-a-field"]),
+    st.integers(min_value=1_000, max_value=100_000) | st.sampled_from([5_000, 100_000]),
+)
+too_big_ids = (
+    st.integers(min_value=2**63, max_value=10**40).map(str)
+    | st.integers(min_value=20, max_value=5_000).map(lambda n: "9" * n)
+    | st.sampled_from(["99999999999999999999", "18446744073709551616", "9223372036854775808"])
+)
+
+
+def _is_json_error(response, *statuses: int) -> bool:
+    body = response.get_json(silent=True) or {}
+    return response.status_code in statuses and bool((body.get("error") or {}).get("message"))
+
+
+def test_deeply_nested_json_is_a_400_on_every_write(signed_in, story, their_comment, reader):
+    from tests.factories import make_comment
+
+    csrf = token(signed_in)
+    mine = make_comment(story, reader, "Mine to edit.")
+    endpoints = [
+        ("POST", "/api/stories/api-story/comments"),
+        ("POST", f"/api/comments/{their_comment.id}/replies"),
+        ("PATCH", f"/api/comments/{mine.id}"),
+        ("PUT", f"/api/comments/{their_comment.id}/vote"),
+        ("POST", "/api/session"),
+    ]
+
+    @settings(SETTINGS, max_examples=12)
+    @given(raw=nested_json)
+    def send(raw):
+        for method, path in endpoints:
+            response = signed_in.open(
+                path, method=method, data=raw, content_type="application/json", headers={"X-CSRFToken": csrf}
+            )
+            assert _is_json_error(response, 400, 422), (method, path, response.status_code)
+
+    send()
+    _assert_clean_store()
+    db.session.refresh(mine)
+    assert mine.body == "Mine to edit."
+
+
+def test_deeply_nested_json_on_the_widget_api(client, story):
+    from forum.services import sites as site_service
+
+    site_service.create_site("nest", "Nest", ["https://nest.example"])
+    db.session.commit()
+    headers = {"Origin": "http://localhost"}
+
+    @settings(SETTINGS, max_examples=8)
+    @given(raw=nested_json)
+    def send(raw):
+        for path in (
+            "/widget/api/sso",
+            f"/widget/api/stories/{story.id}/comments",
+            "/widget/api/comments/1/vote",
+        ):
+            response = client.post(path, data=raw, content_type="application/json", headers=headers)
+            assert _is_json_error(response, 400, 401), (path, response.status_code)
+
+    send()
+
+
+def test_ids_beyond_64_bits_are_4xx_everywhere(signed_in, story):
+    from forum.services import sites as site_service
+
+    site_service.create_site("ids", "Ids", ["https://ids.example"])
+    db.session.commit()
+    client = signed_in
+    csrf = csrf_token(signed_in, "/stories/api-story")
+
+    @SETTINGS
+    @given(big=too_big_ids)
+    def visit(big):
+        paths = [
+            f"/widget/frame?site=ids&story={big}",
+            f"/widget/count?site=ids&story={big}",
+            f"/widget/map/{big}",
+            f"/api/comments/{big}",
+            f"/api/stories/{big}",
+            f"/api/stories/{big}/viewpoints",
+            f"/stories/{big}",
+            f"/comments/{big}",
+            f"/comments/{big}/edit",
+        ]
+        for path in paths:
+            response = client.get(path)
+            assert 400 <= response.status_code < 500, (path, response.status_code)
+        for path in (f"/comments/{big}/vote", f"/comments/{big}/delete", f"/comments/{big}/flag"):
+            response = client.post(path, data={"csrf_token": csrf, "vote": "agree", "reason": "spam"})
+            assert 400 <= response.status_code < 500, (path, response.status_code)
+        api = client.put(
+            f"/api/comments/{big}/vote", json={"vote": "agree"}, headers={"X-CSRFToken": token(client)}
+        )
+        assert api.status_code == 404
+
+    visit()
+
+
+def test_oembed_urls_never_500(client, session):
+    odd = st.sampled_from(
+        [
+            "http://[::1",
+            "http://[",
+            "https://[::1]:99999/x",
+            "http://a:b@[::1]/",
+            "http://%zz",
+            "//x",
+            "http://:80",
+        ]
+    )
+
+    @SETTINGS
+    @given(url=odd | text | st.builds(lambda t: "http://" + t, text), width=text)
+    def visit(url, width):
+        response = client.get("/oembed", query_string={"url": url, "maxwidth": width})
+        assert response.status_code in (200, 400, 404, 501), (url, response.status_code)
+
+    visit()
+
+
+def test_sso_tokens_with_odd_claims_are_refused_cleanly(client, session):
+    import jwt
+
+    from forum.services import sites as site_service
+
+    site = site_service.create_site("claims", "Claims", ["https://claims.example"])
+    db.session.commit()
+    claim = json_values | st.sampled_from(["1900000000", "", "NaN", True, 1e308, 2**70, -(2**70)])
+
+    @SETTINGS
+    @given(exp=claim, sub=claim, name=claim, jti=claim, iat=claim)
+    def sign_in(exp, sub, name, jti, iat):
+        claims = {"exp": exp, "sub": sub, "name": name, "jti": jti, "iat": iat}
+        signed = jwt.encode(claims, site.sso_secret, algorithm="HS256")
+        response = client.post(
+            "/widget/api/sso",
+            json={"site": "claims", "token": signed},
+            headers={"Origin": "http://localhost"},
+        )
+        assert response.status_code in (200, 401, 403), (claims, response.status_code)
+
+    sign_in()

@@ -8,6 +8,9 @@ import pytest
 import schemathesis
 from flask import g
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import select
 
@@ -73,11 +76,17 @@ def _nothing_malformed_stored() -> None:
         assert comment.side in (None, "agree", "disagree", "unsure")
 
 
+def _signs_out(operation) -> bool:
+    return operation.method.upper() == "DELETE" and operation.path in ("/api/session", "/api/sessions")
+
+
 def test_api_matches_its_schema(app, world):
     # The operations are driven from here (not schemathesis' pytest plugin) so that each one runs inside the
     # test's rolled-back database session, on both backends.
     api = schemathesis.openapi.from_wsgi("/api/openapi.json", _isolated(app))
-    operations = [result.ok() for result in api.get_all_operations()]
+    # Signing out ends the reader's sessions on the server: those operations go last, so the others are
+    # fuzzed signed in.
+    operations = sorted((result.ok() for result in api.get_all_operations()), key=_signs_out)
     assert len(operations) >= 15
 
     for operation in operations:
@@ -100,3 +109,78 @@ def test_api_matches_its_schema(app, world):
         except Exception as exc:
             raise AssertionError(f"{operation.label}: {exc}") from exc
         _nothing_malformed_stored()
+
+
+def test_api_refuses_invalid_requests_without_a_server_error(app, world):
+    """Negative mode: schemathesis breaks every operation's schema (wrong types, ids out of range, missing
+    fields, extra ones); every answer is a 4xx, never a 500."""
+    api = schemathesis.openapi.from_wsgi("/api/openapi.json", _isolated(app))
+    operations = sorted((result.ok() for result in api.get_all_operations()), key=_signs_out)
+    fuzzed = 0
+    for operation in operations:
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+        def fuzz(case):
+            case.call_and_validate(
+                headers=world["headers"], cookies=world["cookies"], checks=[not_a_server_error]
+            )
+
+        try:
+            fuzz()
+        except Unsatisfiable:
+            continue  # nothing in this operation can be made invalid (no body, only free-text parameters)
+        except Exception as exc:
+            raise AssertionError(f"{operation.label}: {exc}") from exc
+        fuzzed += 1
+        _nothing_malformed_stored()
+    assert fuzzed >= 10
+
+
+HOSTILE_BODIES = {
+    "100,000 [": b"[" * 100_000,
+    "5,000 nested objects": b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+    "nested in a field": b'{"body": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+}
+HOSTILE_IDS = ["99999999999999999999", "9223372036854775808", "9" * 5_000]
+
+
+def test_every_operation_refuses_hostile_shapes_as_documented(app, client, world):
+    """The shapes the outside test found, sent to every operation the document lists: deeply nested JSON to
+    each one that takes a body, ids past 64 bits to each one with an id in its path. The answer is one of
+    the operation's documented 4xx statuses, with a JSON error body."""
+    api = schemathesis.openapi.from_wsgi("/api/openapi.json", _isolated(app))
+    operations = sorted((result.ok() for result in api.get_all_operations()), key=_signs_out)
+    tried = 0
+    for operation in operations:
+        documented = {int(code) for code in operation.definition.raw["responses"]}
+        params = {p.name for p in operation.path_parameters}
+        values = {"story": world["story"].slug, "comment_id": world["ids"][0], "viewpoint_id": 1}
+        path = operation.path.format(**{name: values[name] for name in params})
+        attempts = []
+        if operation.body:
+            attempts += [(path, raw) for raw in HOSTILE_BODIES.values()]
+        for name in params & {"comment_id", "viewpoint_id"}:
+            attempts += [
+                (operation.path.format(**{**{n: values[n] for n in params}, name: big}), b"{}")
+                for big in HOSTILE_IDS
+            ]
+        for url, raw in attempts:
+            response = client.open(
+                url,
+                method=operation.method.upper(),
+                data=raw if operation.body else None,
+                content_type="application/json" if operation.body else None,
+                headers=world["headers"],
+            )
+            tried += 1
+            status = response.status_code
+            assert 400 <= status < 500 and status in documented, (operation.label, url[:80], status)
+            assert response.get_json()["error"]["message"], (operation.label, url[:80])
+    assert tried >= 20
+    _nothing_malformed_stored()

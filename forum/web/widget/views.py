@@ -138,9 +138,9 @@ def count():
         site = site_service.get_site(request.args.get("site"))
         if origin is not None:
             site_service.check_origin(site, site_service.origin_of(origin))
+        result = site_service.comment_counts(site, request.args.getlist("story"), request.args.getlist("url"))
     except ServiceError as exc:
         return jsonify(error={"status": exc.status, "message": exc.message}), exc.status
-    result = site_service.comment_counts(site, request.args.getlist("story"), request.args.getlist("url"))
     response = jsonify(result)
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = site_service.origin_of(origin)
@@ -150,9 +150,9 @@ def count():
 
 
 def _story_from_forum_url(url: str):
-    parts = urlsplit(url)
-    if site_service.origin_of(url) != own_origin():
+    if site_service.origin_of(url) != own_origin():  # None for anything that is not an http(s) URL
         return None
+    parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) >= 2 and segments[0] == "stories":
         return comment_service.get_story(segments[1])
@@ -199,6 +199,6 @@ def _dimension(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < 100:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) < 100:
         abort(400, f"{name} must be a whole number of at least 100.")
     return min(default, int(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -58,18 +59,43 @@ def set_auto_publish(story: Story, editor: User, enabled: bool) -> str:
     return "Auto-publish is off: readers now see the last published map."
 
 
-def _opinion_groups(story: Story) -> list[dict[str, Any]]:
-    """Opinion groups with their representative statements, when the opinions analysis has run."""
-    try:
-        from forum.services import opinions
-    except ImportError:  # pragma: no cover - the opinions module is optional for exports
-        return []
-    exporter = getattr(opinions, "export_groups", None)
-    return exporter(story) if exporter else []
+def _statement(s) -> dict[str, Any]:
+    return {
+        "comment_id": s.comment.id,
+        "text": plain_text(s.comment.body),
+        "direction": s.direction,
+        "pct": s.pct,
+        "pct_rest": s.pct_rest,
+        "group_pcts": list(s.group_pcts),
+    }
 
 
-def export_document(story: Story) -> dict[str, Any]:
-    """The map as data: viewpoints with their member comments and vote counts, and the opinion groups."""
+def opinion_overview(story: Story, viewer: User | None = None):
+    """The story's opinion groups as the opinions service gives them (:mod:`forum.services.opinions`):
+    with each group's representative statements for a staff ``viewer``, the groups alone otherwise."""
+    from forum.services import opinions
+
+    if viewer is not None and getattr(viewer, "is_staff", False):
+        return opinions.read_opinions(story, viewer)
+    return opinions.story_overview(story)
+
+
+def _opinion_groups(overview) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": g.index,
+            "name": g.name,
+            "size": g.size,
+            "share_pct": g.share_pct,
+            "statements": [_statement(s) for s in g.statements],
+        }
+        for g in overview.groups
+    ]
+
+
+def export_document(story: Story, viewer: User | None = None) -> dict[str, Any]:
+    """The map as data: viewpoints with their member comments and vote counts, the opinion groups (with
+    their representative statements when ``viewer`` is an editor) and the common ground."""
     data = snapshot(story)
     ids = [cid for v in data["viewpoints"] for cid in v["member_ids"]]
     comments = (
@@ -91,7 +117,11 @@ def export_document(story: Story) -> dict[str, Any]:
             for cid in v.pop("member_ids")
             if cid in comments
         ]
-    data["opinion_groups"] = _opinion_groups(story)
+    overview = opinion_overview(story, viewer)
+    data["opinion_groups"] = _opinion_groups(overview)
+    data["common_ground"] = [_statement(s) for s in overview.common_ground]
+    data["divisive"] = [_statement(s) for s in overview.divisive]
+    data["exported_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return data
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -261,7 +263,7 @@ def preview(slug: str):
 @requires("editor")
 def export_json(slug: str):
     story = comment_service.get_story(slug)
-    response = jsonify(publishing.export_document(story))
+    response = jsonify(publishing.export_document(story, current_user))
     response.headers["Content-Disposition"] = f'attachment; filename="{story.slug}-map.json"'
     return response
 
@@ -285,5 +287,7 @@ def report(slug: str):
         "review/report.html",
         story=story,
         view=debate_map.read_map(story, include_hidden=False),
-        document=publishing.export_document(story),
+        ov=publishing.opinion_overview(story, current_user),
+        publication=debate_map.latest_publication(story),
+        now=datetime.now(UTC),
     )

@@ -40,6 +40,16 @@
   var status = document.getElementById("fw-status");
   var list = document.getElementById("fw-list");
   var form = document.getElementById("fw-form");
+  var mine = document.getElementById("fw-mine");
+  var mineBox = document.getElementById("fw-mine-box");
+
+  // The reader's own comments sit under the comment box, where they look after posting.
+  function showMine(html, prepend) {
+    if (!mine) return;
+    if (prepend) mine.insertAdjacentHTML("afterbegin", html);
+    else mine.innerHTML = html;
+    mineBox.hidden = !mine.children.length;
+  }
 
   function say(text, isError) {
     status.textContent = text;
@@ -81,6 +91,9 @@
     document.getElementById("fw-signed-out").hidden = true;
     say("Signed in as " + name + ".");
     api(root.dataset.meUrl).then(function (b) { markVotes(b.votes); }).catch(function () {});
+    api(root.dataset.mineUrl).then(function (b) {
+      showMine(b.comments.map(function (c) { return c.html; }).join(""), false);
+    }).catch(function () {});
   }
 
   function sso(t) {
@@ -123,12 +136,12 @@
         side: side ? side.value : "",
         idempotency_key: draftKey
       }).then(function (b) {
-        var empty = document.getElementById("fw-empty");
-        if (empty) empty.remove();
-        list.insertAdjacentHTML("afterbegin", b.html);
+        showMine(b.html, true);
         form.reset();
         draftKey = null;
         say(b.status === "published" ? "Your comment is posted." : "Your comment awaits moderation.");
+        var posted = mine && mine.firstElementChild;
+        if (posted && posted.scrollIntoView) posted.scrollIntoView({ block: "nearest" });
       }).catch(function (err) { say(err.message, true); });
     });
   }

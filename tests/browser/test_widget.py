@@ -1,10 +1,12 @@
-"""The widget across two origins in Debian's Chromium, with third-party cookies blocked: the forum on
-127.0.0.1:P, a publisher's pages on localhost:Q (a registered origin) and 127.0.0.1:Q (an unregistered
-one)."""
+"""The widget across two sites in Debian's Chromium, with third-party cookies blocked: the forum on
+127.0.0.1:P, a publisher's pages on localhost:Q (a registered origin; another site, not just another port,
+which a browser would count as the same site) and 127.0.0.1:Q (an unregistered one). A control run without
+the blocking switch shows the forum's cookie does reach the frame there, so the blocking is real."""
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import threading
 import time
@@ -52,9 +54,17 @@ def env(live_server, publisher):
         site = site_service.create_site("pub", "The Publisher", [publisher.origin], auto_create=True)
         accounts.register_user("widget_reader", "a long password", "Widget Reader")
         story = db.session.scalar(select(Story).where(Story.slug == "anthropic-rsp-3"))
+        held = Story(
+            slug="widget-held", headline="Held", question="Hold every comment?", moderation_mode="all"
+        )
+        db.session.add(held)
         db.session.commit()
         return SimpleNamespace(
-            forum=live_server.config["LIVE_URL"], secret=site.sso_secret, story_id=story.id, slug=story.slug
+            forum=live_server.config["LIVE_URL"],
+            secret=site.sso_secret,
+            story_id=story.id,
+            slug=story.slug,
+            held_story_id=held.id,
         )
 
 
@@ -147,17 +157,18 @@ def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(conte
     popup.wait_for_event("close")
     expect(frame.locator("#fw-name")).to_have_text("Widget Reader")
 
-    # Post a comment with a side; it appears in the widget, then on the forum.
+    # Post a comment with a side; it appears in the widget under "Your comments", then on the forum.
     frame.locator("#fw-body").fill("Posted from the *embedded* widget.")
     frame.locator("input[name=side][value=disagree]").check()
     frame.get_by_role("button", name="Post comment").click()
     expect(frame.locator("#fw-status")).to_have_text("Your comment is posted.")
-    mine = frame.locator(".fw-comment").first
+    mine = frame.locator("#fw-mine .fw-comment").first
     expect(mine).to_contain_text("Posted from the embedded widget.")
     expect(mine.locator("em")).to_have_text("embedded")
+    expect(mine).to_be_in_viewport()
 
     # Vote on someone else's comment.
-    other = frame.locator(".fw-comment").nth(1)
+    other = frame.locator("#fw-list .fw-comment").nth(1)
     agree = other.locator(".fw-vote.fw-agree")
     before = int(agree.locator(".fw-count").inner_text())
     agree.click()
@@ -175,6 +186,75 @@ def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(conte
     forum.on("request", lambda r: first_party.append(r.all_headers().get("cookie")))
     forum.reload()
     assert first_party and "probe=1" in (first_party[0] or "")
+
+
+def test_a_new_reader_registers_in_the_popup_and_sees_a_held_comment(context, publisher, env, live_server):
+    _write(publisher, "join.html", _snippet(env, "w", story=env.held_story_id) + _script(env), env)
+    page = context.new_page()
+    page.goto(f"{publisher.origin}/join.html")
+    frame = page.frame_locator("#w iframe")
+    with page.expect_popup() as popup_info:
+        frame.locator("#fw-signin").click()
+    popup = popup_info.value
+    popup.get_by_role("link", name="Create one").click()
+    popup.fill("#username", "popup_newcomer")
+    popup.fill("#display_name", "Popup Newcomer")
+    popup.fill("#password", "a long password")
+    popup.fill("#confirm", "a long password")
+    popup.get_by_role("button", name="Create account").click()
+    popup.wait_for_event("close")
+    expect(frame.locator("#fw-name")).to_have_text("Popup Newcomer")
+
+    frame.locator("#fw-body").fill("My first comment, held for the moderators.")
+    frame.get_by_role("button", name="Post comment").click()
+    expect(frame.locator("#fw-status")).to_have_text("Your comment awaits moderation.")
+    held = frame.locator("#fw-mine .fw-comment").first
+    expect(held).to_contain_text("My first comment, held for the moderators.")
+    expect(held.locator(".fw-pending")).to_have_text("Awaiting moderation")
+
+    # Later, on another page view: once signed in again, the reader finds their held comment.
+    page.reload()
+    expect(frame.locator("#fw-mine-box")).to_be_hidden()
+    with page.expect_popup() as again:
+        frame.locator("#fw-signin").click()
+    again.value.wait_for_event("close")  # still signed in on the forum (first party): closes at once
+    expect(frame.locator("#fw-mine .fw-comment")).to_have_count(1)
+    expect(frame.locator("#fw-mine .fw-pending")).to_have_text("Awaiting moderation")
+
+
+def test_where_third_party_cookies_are_allowed_the_forum_cookie_reaches_the_frame(
+    browser, publisher, env, tmp_path
+):
+    """The control: the same page in a Chromium profile that allows third-party cookies sends the forum's
+    cookie to the frame. So the publisher's page and the forum really are two sites (a cookie goes to a
+    same-site frame whatever the setting), and the strict browser's blocking is what keeps it out there."""
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    allow = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(allow))
+    ctx = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    try:
+        host = env.forum.split("//")[1].split(":")[0]
+        probe = {
+            "name": "probe",
+            "value": "1",
+            "domain": host,
+            "path": "/",
+            "sameSite": "None",
+            "secure": True,
+        }
+        ctx.add_cookies([probe])
+        _write(publisher, "control.html", _snippet(env, "w", story=env.story_id) + _script(env), env)
+        page = ctx.new_page()
+        seen = _cookies_seen(page)
+        page.goto(f"{publisher.origin}/control.html")
+        expect(page.frame_locator("#w iframe").locator(".fw-question")).to_be_visible()
+        frames = [c for u, c in seen if "/widget/frame" in u]
+        assert frames and "probe=1" in (frames[0] or ""), seen
+    finally:
+        ctx.close()
 
 
 def _sso_page(publisher, env, name, token):
@@ -234,12 +314,16 @@ def test_unregistered_origin_gets_no_widget(context, publisher, env, live_server
 
 
 def test_a_new_article_page_starts_its_discussion(context, publisher, env, live_server):
+    from forum.services.widget_auth import sign_story_token
+
     url = f"{publisher.origin}/2026/new-bridge.html"
     (publisher.root / "2026").mkdir(exist_ok=True)
+    # The publisher's server signs the page's URL and title; nothing else in the page can name the story.
+    token = sign_story_token(env.secret, url, "A new bridge", "Build it?")
     _write(
         publisher,
         "2026/new-bridge.html",
-        _snippet(env, "w", title="A new bridge", question="Build it?") + _script(env),
+        _snippet(env, "w", **{"story-token": token}) + _script(env),
         env,
         head=f'<link rel="canonical" href="{url}">',
     )
@@ -248,4 +332,4 @@ def test_a_new_article_page_starts_its_discussion(context, publisher, env, live_
     expect(page.frame_locator("#w iframe").locator(".fw-question")).to_have_text("Build it?")
     with live_server.app_context():
         link = db.session.scalar(select(SiteStory).where(SiteStory.url == url))
-        assert link is not None and link.story.headline == "A new bridge"
+        assert link is not None and link.story.headline == "A new bridge" and link.story.listed

@@ -27,21 +27,28 @@ def register():
     form = RegisterForm(next=request.args.get("next"))
     error = None
     if request.method == "POST":
-        require_valid(form)
-        try:
-            if form.password.data != form.confirm.data:
-                raise InvalidInput("The two passwords differ.", field="confirm")
-            user = accounts.register_user(form.username.data, form.password.data, form.display_name.data)
-            reader_accounts.set_email(user, form.email.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc
-        else:
-            db.session.commit()
-            login_user(user)
+        user, error = register_from_form(form)
+        if user is not None:
             flash(f"Welcome, {user.display_name}! You can now comment and vote.", "success")
             return _after_login(form.next.data)
     return render_template("auth/register.html", form=form, error=error), (error.status if error else 200)
+
+
+def register_from_form(form: RegisterForm):
+    """Create the account a posted registration form describes, commit and log it in: ``(user, None)``, or
+    ``(None, error)`` with nothing written (the register page and the widget's popup both use it)."""
+    require_valid(form)
+    try:
+        if form.password.data != form.confirm.data:
+            raise InvalidInput("The two passwords differ.", field="confirm")
+        user = accounts.register_user(form.username.data, form.password.data, form.display_name.data)
+        reader_accounts.set_email(user, form.email.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        return None, exc
+    db.session.commit()
+    login_user(user)
+    return user, None
 
 
 def log_in_from_form(form: LoginForm) -> str | None:

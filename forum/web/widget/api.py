@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import csrf, db
-from forum.models import Vote
+from forum.models import Comment, Vote
 from forum.services import comments as comment_service
 from forum.services import sites as site_service
 from forum.services import votes as vote_service
@@ -21,6 +21,7 @@ from forum.web import limits
 from forum.web.widget.views import own_origin
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/api")
+MY_COMMENTS = 5
 csrf.exempt(bp)  # checked below: a bearer token, or the session's CSRF token in a header
 
 
@@ -103,6 +104,36 @@ def me(story_id: int):
     return jsonify(user={"name": user.display_name}, votes={str(c): v for c, v in rows})
 
 
+@bp.get("/stories/<int:story_id>/mine")
+def mine(story_id: int):
+    """The reader's own latest comments on the story, published or awaiting moderation (the frame shows
+    them beside the comment box, so a reader always finds what they posted)."""
+    user = _require_reader()
+    story = comment_service.get_story(story_id)
+    own = db.session.scalars(
+        select(Comment)
+        .where(
+            Comment.story_id == story.id,
+            Comment.author_id == user.id,
+            Comment.status.in_(("published", "pending")),
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(MY_COMMENTS)
+    ).all()
+    return jsonify(
+        comments=[
+            {
+                "id": c.id,
+                "status": c.status,
+                "html": render_template(
+                    "widget/_comment.html", c=c, story=story, can_vote=False, id_prefix="fw-mine-c"
+                ),
+            }
+            for c in own
+        ]
+    )
+
+
 @bp.post("/stories/<int:story_id>/comments")
 @limits.post
 def post_comment(story_id: int):
@@ -118,7 +149,9 @@ def post_comment(story_id: int):
         idempotency_key=str(data.get("idempotency_key") or "") or None,
     )
     db.session.commit()
-    html = render_template("widget/_comment.html", c=comment, story=story, can_vote=False)
+    html = render_template(
+        "widget/_comment.html", c=comment, story=story, can_vote=False, id_prefix="fw-mine-c"
+    )
     return jsonify(id=comment.id, status=comment.status, html=html), 201
 
 

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "LIMIT_REGISTER": "5 per minute; 30 per hour",
     "LIMIT_POST": "6 per minute; 100 per hour",
     "LIMIT_VOTE": "120 per minute",
+    # stories the widget creates on its own, per publisher site (see forum.web.limits.allow_auto_create)
+    "LIMIT_AUTO_CREATE": "20 per hour; 100 per day",
     "LIMIT_RESET": "3 per minute; 20 per hour",
     # The site's name (header, page titles, emails) and the address links in emails point to.
     "SITE_NAME": "Deliberation forum",

@@ -1,7 +1,8 @@
 /* The forum's debate widget loader. Paste on an article page:
- *   <div data-forum-widget data-site="KEY" data-story="ID" data-title="Title"></div>
+ *   <div data-forum-widget data-site="KEY" data-story="ID"></div>
  *   <script async src="https://FORUM/embed.js"></script>
- * (data-url="canonical URL" instead of data-story; data-sso="token" for publisher sign-in.)
+ * (data-url="canonical URL" instead of data-story, with data-story-token="token" to start a listed
+ * discussion with the title the publisher signed; data-sso="token" for publisher sign-in.)
  * Comment counts: <span data-forum-count="ID or URL" data-site="KEY"></span>.
  * Plain JavaScript, no build step; one global, window.ForumWidget; safe to load twice. */
 (function (w, d) {
@@ -32,8 +33,8 @@
     q.set("site", data(el, "site"));
     if (data(el, "story")) q.set("story", data(el, "story"));
     else q.set("url", new URL(data(el, "url") || canonical(), location.href).href);
-    q.set("title", data(el, "title") || d.title);
-    if (data(el, "question")) q.set("question", data(el, "question"));
+    // The title and question of a new discussion come only from the publisher's signed story token.
+    if (data(el, "story-token")) q.set("story_token", data(el, "story-token"));
     f.src = base + "/widget/frame?" + q + (sso ? "#sso=" + encodeURIComponent(sso) : "");
     f.title = data(el, "frame-title") || "Reader debate";
     f.referrerPolicy = "origin"; // lets the forum check the page's origin

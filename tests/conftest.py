@@ -92,7 +92,7 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         **{
             f"FORUM_LIMIT_{name}": "100000 per minute"
-            for name in ("LOGIN", "REGISTER", "POST", "VOTE", "RESET")
+            for name in ("LOGIN", "REGISTER", "POST", "VOTE", "RESET", "AUTO_CREATE")
         },
         "FORUM_WORKER": "manual",
         "FORUM_EMBEDDER": "fake",

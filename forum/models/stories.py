@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -58,6 +59,10 @@ class Story(db.Model):
     map_auto_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # How new comments are treated: see forum.models.moderation.MODERATION_MODES.
     moderation_mode: Mapped[str] = mapped_column(String(10), default="post", server_default="post")
+    # Whether the home page and GET /api/stories list it. A story the widget created on its own is not
+    # listed until something vouches for it (the publisher's signed story token, or its first published
+    # comment): see forum.services.sites.
+    listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     # See DELETED_COMMENT_POLICIES.
     deleted_comments: Mapped[str] = mapped_column(String(10), default="anonymise", server_default="anonymise")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
@@ -12,12 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.ids import MAX_ID, is_id_text, parse_id
 from forum.models import Comment, Site, SiteStory, Story
-from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from forum.services import signals, widget_auth
+from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL = 500
 DEFAULT_QUESTION = "What do you think?"
+UNTITLED = "Untitled discussion"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
 
 
 def _split(url: str, what: str):
@@ -169,25 +176,32 @@ def check_embeddable(site: Site, story: Story) -> None:
         raise Forbidden("This story belongs to another site and cannot be embedded here.")
 
 
-def _slug(title: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80].strip("-") or "story"
+def _slug(text: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-") or "story"
     return f"{base}-{secrets.token_hex(3)}"
 
 
-def _create_story(site: Site, url: str, title: str, question: str | None) -> Story:
-    title = (title or "").strip()
-    if not title:
-        raise InvalidInput("The snippet needs a title (data-title) to start a discussion for this page.")
-    question = (question or "").strip()[:300] or DEFAULT_QUESTION
+def _page_slug(url: str) -> str:
+    """A slug from the page's path (``/cars/electric-cars`` gives ``electric-cars-1a2b3c``)."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    return _slug(segments[-1] if segments else "untitled")
+
+
+def _create_story(site: Site, url: str, vouched: dict[str, str] | None) -> Story:
+    """A story for the page. Its title and question come only from the publisher's signed story token;
+    without one it is "Untitled discussion", asks the default question and stays unlisted until its first
+    published comment (an editor can set the title meanwhile)."""
+    title = vouched["title"] if vouched else UNTITLED
     story = Story(
-        slug=_slug(title),
-        headline=title[:300],
+        slug=_slug(title) if vouched else _page_slug(url),
+        headline=title,
         lede="",
         body="",
         source_url=url,
         source_name=site.name[:120],
-        question=question,
+        question=(vouched or {}).get("question") or DEFAULT_QUESTION,
         status="open",
+        listed=vouched is not None,
     )
     try:
         with db.session.begin_nested():
@@ -202,19 +216,33 @@ def _create_story(site: Site, url: str, title: str, question: str | None) -> Sto
     return story
 
 
+def _vouch(story: Story, vouched: dict[str, str]) -> None:
+    """A signed story token for a page whose story the widget created unvouched: list it, and take the
+    token's title and question unless an editor has set them already."""
+    if story.listed:
+        return
+    story.listed = True
+    if story.headline == UNTITLED:
+        story.headline = vouched["title"]
+    if vouched.get("question") and story.question == DEFAULT_QUESTION:
+        story.question = vouched["question"]
+    db.session.flush()
+
+
 def resolve_story(
     site: Site,
     *,
     story_id: str | int | None = None,
     url: str | None = None,
-    title: str | None = None,
-    question: str | None = None,
+    story_token: str | None = None,
     page_origin: str | None = None,
+    may_create: Callable[[], bool] = lambda: True,
 ) -> Story:
     """The story a page of ``site`` embeds: by id, else by the page's canonical URL. When no story has
     that URL and the site allows it, one is created, but only when both the canonical URL and the page
     the request came from (``page_origin``, from the Referer header, never the client's say) are on one of
-    the site's allowed origins."""
+    the site's allowed origins, and ``may_create()`` (the per-site rate limit) agrees. Nothing in the
+    request but the publisher's signed ``story_token`` can give it a title or list it publicly."""
     if story_id not in (None, ""):
         if not is_id_text(str(story_id)):
             raise InvalidInput("The story id (data-story) must be a whole number.")
@@ -227,8 +255,11 @@ def resolve_story(
     if not url:
         raise InvalidInput("The snippet names neither a story (data-story) nor the page's URL (data-url).")
     url = normalize_url(url)
+    vouched = widget_auth.read_story_token(site, story_token, url) if story_token else None
     link = db.session.scalar(select(SiteStory).where(SiteStory.site_id == site.id, SiteStory.url == url))
     if link is not None:
+        if vouched is not None:
+            _vouch(link.story, vouched)
         return link.story
     if not site.auto_create:
         raise NotFound("No discussion is linked to this page yet, and this site does not start them itself.")
@@ -236,7 +267,23 @@ def resolve_story(
     if page_origin is None:
         raise Forbidden("The page's origin could not be confirmed, so no discussion was started for it.")
     check_origin(site, page_origin)
-    return _create_story(site, url, title or "", question)
+    if not may_create():
+        raise TooManyRequests(
+            f"{site.name} has started too many discussions in a short time; this page gets one later."
+        )
+    return _create_story(site, url, vouched)
+
+
+@signals.comment_changed.connect
+def _list_on_first_published_comment(comment: Comment, **_: object) -> None:
+    """An unlisted story (one the widget created with nothing to vouch for it) is listed once a comment on
+    it is published: a reader took part, and the moderation rules or a moderator accepted it."""
+    if comment.status != "published":
+        return
+    story = comment.story
+    if story is not None and not story.listed:
+        story.listed = True
+        db.session.flush()
 
 
 def comment_counts(site: Site, story_ids: list[str], urls: list[str]) -> dict[str, dict[str, int]]:

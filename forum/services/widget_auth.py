@@ -151,3 +151,53 @@ def sso_sign_in(site: Site, token: str) -> User:
         user.display_name = name
         db.session.flush()
     return user
+
+
+STORY_TOKEN_AUDIENCE = "forum-story"
+
+
+def sign_story_token(
+    secret: str, url: str, title: str, question: str | None = None, ttl: int | None = None
+) -> str:
+    """What a publisher's server does to vouch for an article: an HS256 JWT, signed with the site's secret,
+    naming the page's canonical ``url`` and its ``title`` (and, optionally, the ``question``). The snippet
+    carries it as ``data-story-token``; with it, the widget's first load of the page starts a listed
+    discussion under that title. ``ttl`` (seconds) adds an ``exp``; pages are cached, so it may be long."""
+    claims: dict = {"aud": STORY_TOKEN_AUDIENCE, "url": url, "title": title}
+    if question:
+        claims["question"] = question
+    if ttl is not None:
+        claims["exp"] = int(time.time()) + ttl
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def read_story_token(site: Site, token: str, url: str) -> dict[str, str]:
+    """The ``title`` and ``question`` a publisher's story token vouches for, for the page ``url``
+    (normalised); Unauthorized when the token is malformed, forged, expired or for another page."""
+    from forum.services.sites import normalize_url  # sites uses this module; import here, not at the top
+
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        raise Unauthorized("The story token (data-story-token) is missing or malformed.")
+    try:
+        claims = jwt.decode(
+            token,
+            site.sso_secret,
+            algorithms=["HS256"],
+            audience=STORY_TOKEN_AUDIENCE,
+            options={"require": ["aud", "url", "title"]},
+            leeway=SSO_LEEWAY,
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The story token (data-story-token) has expired.") from None
+    except (jwt.InvalidTokenError, RecursionError):
+        raise Unauthorized("The story token (data-story-token) is not valid for this site.") from None
+    title, question = claims.get("title"), claims.get("question")
+    if not isinstance(title, str) or not title.strip() or not isinstance(question, str | None):
+        raise Unauthorized("The story token's title and question must be text.")
+    try:
+        same_page = isinstance(claims["url"], str) and normalize_url(claims["url"]) == url
+    except ServiceError:
+        same_page = False
+    if not same_page:
+        raise Unauthorized("The story token was signed for another page.")
+    return {"title": title.strip()[:300], "question": (question or "").strip()[:300]}

@@ -119,7 +119,7 @@ def sign_out_all():
 @bp.get("/stories")
 def stories():
     limit, offset = page_args()
-    query = select(Story).where(Story.status == "open")
+    query = select(Story).where(Story.status == "open", Story.listed)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.order_by(Story.published_at.desc(), Story.id).limit(limit).offset(offset)

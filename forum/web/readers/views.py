@@ -57,7 +57,7 @@ def _render_story(story: Story, form: CommentForm | None = None, error: ServiceE
 @bp.get("/")
 def home():
     stories = db.session.scalars(
-        select(Story).where(Story.status == "open").order_by(Story.published_at.desc())
+        select(Story).where(Story.status == "open", Story.listed).order_by(Story.published_at.desc())
     )
     return render_template("readers/home.html", stories=list(stories))
 

@@ -70,9 +70,9 @@ def frame():
             site,
             story_id=args.get("story"),
             url=args.get("url"),
-            title=args.get("title"),
-            question=args.get("question"),
+            story_token=args.get("story_token"),  # title, question and listing come only from it
             page_origin=page_origin if page_origin != own_origin() else None,
+            may_create=lambda: limits.allow_auto_create(site.key),
         )
         db.session.commit()
     except ServiceError as exc:

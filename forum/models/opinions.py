@@ -55,3 +55,16 @@ class PolisParticipant(db.Model):
     story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
     polis_id: Mapped[int] = mapped_column(Integer)
     xid: Mapped[str | None] = mapped_column(String(200))
+
+
+class OpinionGroupName(db.Model):
+    """An editor's name for an opinion group, kept with the representative statement it was given for: the
+    group that statement represents after a recomputation carries the name."""
+
+    __tablename__ = "opinion_group_name"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

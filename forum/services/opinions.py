@@ -27,11 +27,13 @@ from forum.analysis.opinions import (
 )
 from forum.extensions import db
 from forum.models import Comment, OpinionCache, PolisComment, Story, User, Vote
+from forum.models.opinions import OpinionGroupName
 from forum.services import votes as vote_service
 from forum.services.errors import InvalidInput, NotFound
 from forum.services.locks import lock_stories
 
-MIN_VOTES_TO_SEE = 7  # votes a reader casts before the opinion map opens to them (as in Pol.is)
+MIN_VOTES_TO_SEE = 7  # votes a reader casts before the opinion map shows their own place (as in Pol.is)
+NAME_WORDS, NAME_CHARS = 9, 70  # an automatic group name: its most representative statement, shortened
 COMMON_GROUND_RATE = 0.6  # every group's smoothed agree rate at least this: common ground (Jigsaw)
 PICK = 5
 GROUP_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -290,16 +292,23 @@ class Statement:
     pct: int = 0  # share of the group (or of everyone) voting that way
     pct_rest: int = 0  # the same share among everyone else
     group_pcts: list[int] = field(default_factory=list)  # each group's agree share
+    n: int = 0  # how many (of the group, or of everyone) voted that way ...
+    of: int = 0  # ... of how many who voted on it
+    n_rest: int = 0  # the same among everyone else
+    of_rest: int = 0
 
 
 @dataclass
 class GroupView:
     index: int
-    name: str
+    name: str  # the letter: "A", "B", ...
     size: int
     share_pct: int
     statements: list[Statement]
     is_mine: bool = False
+    label: str = ""  # what sets it apart: an editor's name, else its most representative statement, shortened
+    label_by_editor: bool = False
+    key_comment: int | None = None  # the statement the label belongs to
 
 
 @dataclass
@@ -346,7 +355,7 @@ def statements(cache: OpinionCache, ids: list[int], direction: str = "agree") ->
             continue
         n = st["a"] if direction == "agree" else st["d"]
         pcts = [_pct(a, s) for a, s in zip(st["ga"], st["gs"], strict=True)]
-        out.append(Statement(c, direction, _pct(n, st["s"]), 0, pcts))
+        out.append(Statement(c, direction, _pct(n, st["s"]), 0, pcts, int(n), int(st["s"])))
     return out
 
 
@@ -360,8 +369,21 @@ def _group_statements(cache: OpinionCache, group: dict) -> list[Statement]:
             continue
         st, g = cache.data["comments"][str(r["comment"])], group["index"]
         key = "ga" if r["direction"] == "agree" else "gd"
-        rest = _pct(sum(st[key]) - st[key][g], sum(st["gs"]) - st["gs"][g])
-        out.append(Statement(s.comment, r["direction"], _pct(st[key][g], st["gs"][g]), rest, s.group_pcts))
+        n, of = int(st[key][g]), int(st["gs"][g])
+        n_rest, of_rest = int(sum(st[key])) - n, int(sum(st["gs"])) - of
+        out.append(
+            Statement(
+                s.comment,
+                r["direction"],
+                _pct(n, of),
+                _pct(n_rest, of_rest),
+                s.group_pcts,
+                n,
+                of,
+                n_rest,
+                of_rest,
+            )
+        )
     return out
 
 
@@ -377,28 +399,72 @@ def _dots(positions: dict, me_id: int | None) -> list[Dot]:
     ]
 
 
+def shorten(text: str, words: int = NAME_WORDS, chars: int = NAME_CHARS) -> str:
+    """The first few words of a statement, cut at a word and marked with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    cut = " ".join(flat.split(" ")[:words])
+    if len(cut) > chars:
+        cut = cut[:chars].rsplit(" ", 1)[0]
+    return flat if cut == flat else cut.rstrip(",.;:!?-") + "…"
+
+
+def _label(group: dict, bodies: dict[int, str], names: dict[int, str]) -> tuple[str, bool, int | None]:
+    """(label, set by an editor?, key statement) for a serialised group."""
+    reps = [r for r in group["representative"] if r["comment"] in bodies]
+    for r in reps:
+        if r["comment"] in names:
+            return names[r["comment"]], True, r["comment"]
+    if not reps:
+        return "", False, None
+    top = reps[0]
+    text = shorten(bodies[top["comment"]])
+    return (text if top["direction"] == "agree" else f"Against: {text}"), False, top["comment"]
+
+
+def _group_views(story: Story, cache: OpinionCache, with_statements: bool) -> list[GroupView]:
+    data, total = cache.data, max(cache.n_participants, 1)
+    ids = {r["comment"] for g in data.get("groups", []) for r in g["representative"]}
+    bodies = dict(
+        db.session.execute(
+            select(Comment.id, Comment.body).where(Comment.id.in_(ids), Comment.status == "published")
+        ).all()
+    ) if ids else {}  # fmt: skip
+    names = group_names(story)
+    views = []
+    for g in data.get("groups", []):
+        label, by_editor, key = _label(g, bodies, names)
+        stmts = _group_statements(cache, g) if with_statements else []
+        views.append(
+            GroupView(
+                g["index"],
+                GROUP_NAMES[g["index"] % 26],
+                g["size"],
+                _pct(g["size"], total),
+                stmts,
+                label=label,
+                label_by_editor=by_editor,
+                key_comment=key,
+            )  # fmt: skip
+        )
+    return views
+
+
 def read_opinions(story: Story, viewer: User | None) -> OpinionsPage:
-    """The opinion map as ``viewer`` may see it: groups open after :data:`MIN_VOTES_TO_SEE` votes."""
-    page = OpinionsPage(story, get_cached(story))
-    if viewer is not None and viewer.is_authenticated:
+    """The opinion map: groups for everyone (as Pol.is shows them); the viewer's own place once they have
+    voted :data:`MIN_VOTES_TO_SEE` times."""
+    page = OpinionsPage(story, get_cached(story), can_see=True)
+    signed_in = viewer is not None and viewer.is_authenticated
+    if signed_in:
         page.n_voted = votes_cast(story, viewer)
-        page.can_see = page.n_voted >= MIN_VOTES_TO_SEE or viewer.is_staff
-    if page.cache is None or not page.can_see:
+    if page.cache is None:
         return page
-    data, total = page.cache.data, max(page.cache.n_participants, 1)
-    page.dots = _dots(page.cache.positions, viewer.id)
+    data = page.cache.data
+    placed = signed_in and page.n_voted >= MIN_VOTES_TO_SEE
+    page.dots = _dots(page.cache.positions, viewer.id if placed else None)
     page.me = next((d for d in page.dots if d.me), None)
-    page.groups = [
-        GroupView(
-            g["index"],
-            GROUP_NAMES[g["index"] % 26],
-            g["size"],
-            _pct(g["size"], total),
-            _group_statements(page.cache, g),
-            page.me is not None and page.me.group == g["index"],
-        )  # fmt: skip
-        for g in data.get("groups", [])
-    ]
+    page.groups = _group_views(story, page.cache, with_statements=True)
+    for g in page.groups:
+        g.is_mine = page.me is not None and page.me.group == g.index
     page.my_group = next((g for g in page.groups if g.is_mine), None)
     page.common_ground = statements(page.cache, data.get("common_ground", []))
     page.divisive = statements(page.cache, data.get("divisive", []))
@@ -409,11 +475,57 @@ def story_overview(story: Story) -> OpinionsPage:
     """Common ground and divisive statements for the debate map (no per-reader gate, no positions)."""
     page = OpinionsPage(story, get_cached(story), can_see=True)
     if page.cache is not None:
-        data, total = page.cache.data, max(page.cache.n_participants, 1)
-        page.groups = [
-            GroupView(g["index"], GROUP_NAMES[g["index"] % 26], g["size"], _pct(g["size"], total), [])
-            for g in data.get("groups", [])
-        ]
+        data = page.cache.data
+        page.groups = _group_views(story, page.cache, with_statements=False)
         page.common_ground = statements(page.cache, data.get("common_ground", []))
         page.divisive = statements(page.cache, data.get("divisive", []))
     return page
+
+
+# --- editors' names for groups ----------------------------------------------------------------------------
+
+MAX_NAME = 80
+
+
+def group_names(story: Story) -> dict[int, str]:
+    """Editors' names for the story's groups, keyed by the representative statement each belongs to (a
+    name follows its group across recomputations while that statement still represents it)."""
+    rows = db.session.execute(
+        select(OpinionGroupName.comment_id, OpinionGroupName.name).where(
+            OpinionGroupName.story_id == story.id
+        )
+    )
+    return dict(rows.all())
+
+
+def rename_group(story: Story, index: str | int | None, name: str | None, editor: User) -> GroupView:
+    """Set (or, with an empty name, clear) an editor's name for group ``index`` of the cached result."""
+    cache = get_cached(story)
+    try:
+        i = int(index)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInput("Which group? The form did not say.", field="group") from None
+    groups = _group_views(story, cache, with_statements=False) if cache else []
+    group = next((g for g in groups if g.index == i), None)
+    if group is None:
+        raise NotFound("There is no such opinion group (the groups may have just been recomputed).")
+    if group.key_comment is None:
+        raise InvalidInput(
+            "This group has no representative statement yet, so a name could not stay with it."
+        )
+    text = " ".join((name or "").split())
+    if len(text) > MAX_NAME:
+        raise InvalidInput(f"A group name is at most {MAX_NAME} characters.", field="name")
+    row = db.session.get(OpinionGroupName, (story.id, group.key_comment))
+    if not text:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        row = OpinionGroupName(
+            story_id=story.id, comment_id=group.key_comment, name=text, set_by_id=editor.id
+        )
+        db.session.add(row)
+    else:
+        row.name, row.set_by_id = text, editor.id
+    db.session.flush()
+    return next(g for g in _group_views(story, cache, with_statements=False) if g.index == i)

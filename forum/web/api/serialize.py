@@ -112,11 +112,16 @@ def _statement(st: Any) -> dict[str, Any]:
         "pct": int(st.pct),
         "pct_rest": int(st.pct_rest),
         "group_pcts": [int(p) for p in st.group_pcts],
+        "n": int(st.n),
+        "of": int(st.of),
+        "n_rest": int(st.n_rest),
+        "of_rest": int(st.of_rest),
     }
 
 
 def opinion_groups(page: Any, need: int) -> dict[str, Any]:
-    """A :class:`forum.services.opinions.OpinionsPage` (groups appear once the reader has voted enough)."""
+    """A :class:`forum.services.opinions.OpinionsPage`: groups for everyone, ``is_mine`` once the reader has
+    voted enough."""
     return {
         "story": page.story.slug,
         "ready": page.cache is not None,
@@ -127,6 +132,7 @@ def opinion_groups(page: Any, need: int) -> dict[str, Any]:
             {
                 "index": int(g.index),
                 "name": g.name,
+                "label": g.label,
                 "size": int(g.size),
                 "share_pct": int(g.share_pct),
                 "is_mine": bool(g.is_mine),

@@ -5,15 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 
 from forum.extensions import db
 from forum.services import comments as comment_service
 from forum.services import opinions as opinion_service
 from forum.web import limits
 from forum.web.forms import require_valid
+from forum.web.roles import has_role, requires
 
 bp = Blueprint("opinions", __name__)
+
+
+class GroupNameForm(FlaskForm):
+    """An editor's name for one opinion group (empty: back to the automatic name)."""
+
+    group = HiddenField()
+    name = StringField("Name")
 
 
 class VoteModeForm(FlaskForm):
@@ -52,4 +60,23 @@ def vote_mode_post(slug: str):
 def opinion_map(slug: str):
     story = comment_service.get_story(slug)
     page = opinion_service.read_opinions(story, current_user)
-    return render_template("opinions/map.html", story=story, page=page, need=opinion_service.MIN_VOTES_TO_SEE)
+    name_form = GroupNameForm(formdata=None) if has_role(current_user, "editor") else None
+    return render_template(
+        "opinions/map.html",
+        story=story,
+        page=page,
+        need=opinion_service.MIN_VOTES_TO_SEE,
+        name_form=name_form,
+    )
+
+
+@bp.post("/stories/<slug>/opinions/names")
+@requires("editor")
+def rename_group(slug: str):
+    story = comment_service.get_story(slug)
+    form = require_valid(GroupNameForm())
+    group = opinion_service.rename_group(story, form.group.data, form.name.data, current_user)
+    db.session.commit()
+    said = f"now reads “{group.label}”" if group.label_by_editor else "is back to its automatic name"
+    flash(f"Group {group.name} {said}.", "success")
+    return redirect(url_for("opinions.opinion_map", slug=story.slug, _anchor=f"group-{group.name}"), code=303)

@@ -116,6 +116,7 @@ def worker_command(burst: bool) -> None:
 def register(app: Flask) -> None:
     from forum import (
         cli_moderation,  # noqa: F401  (adds set-role, banned-word)
+        cli_newsroom,  # noqa: F401  (adds create-story, import-comments, create-users)
         cli_polis,  # noqa: F401  (adds import-polis, export-polis, compute-opinions)
     )
 

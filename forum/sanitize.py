@@ -89,3 +89,23 @@ def plain_text(text: str) -> str:
     """The comment's text without any markup, for analysis and previews."""
     stripped = bleach.clean(_markdown(text), tags=set(), strip=True)
     return re.sub(r"\s+", " ", htmllib.unescape(stripped)).strip()
+
+
+_BLOCK_END = re.compile(r"</(p|div|blockquote|li|h[1-6])\s*>|<br\s*/?>", re.IGNORECASE)
+_LINK = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(html: str) -> str:
+    """An imported comment's HTML (Disqus, WordPress) as the plain Markdown text readers write: paragraphs
+    and line breaks kept, links as ``[text](url)`` when they are absolute http(s) links, every other tag
+    dropped. The result is stored as the comment's body and rendered by :func:`render_comment`."""
+
+    def link(match: re.Match) -> str:
+        url, label = htmllib.unescape(match.group(1)), bleach.clean(match.group(2), tags=set(), strip=True)
+        return f"[{label}]({url})" if is_absolute_http_url(url) and label.strip() else label
+
+    text = _LINK.sub(link, html or "")
+    text = _BLOCK_END.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else "\n\n", text)
+    text = htmllib.unescape(bleach.clean(text, tags=set(), strip=True))
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -133,6 +133,23 @@ def fields_of(story: Story) -> StoryFields:
     return StoryFields(**{name: getattr(story, name) or "" for name in EDITABLE})
 
 
+def fields_from(values: dict, base: StoryFields | None = None) -> StoryFields:
+    """Story fields from a mapping (the API's JSON, the command line's options): the fields it names over
+    ``base`` (a story's current fields, for a change) or the defaults. Unknown names are refused; the values
+    are checked by :func:`create_story` and :func:`update_story`, as for the editor's form."""
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(f"Unknown story field(s): {', '.join(unknown)}.", field=unknown[0])
+    fields = base or StoryFields()
+    for name, value in values.items():
+        if value is None:
+            continue  # null: keep the value (for a new story, the default)
+        if not isinstance(value, str):
+            raise InvalidInput(f"The {name.replace('_', ' ')} must be text.", field=name)
+        setattr(fields, name, value)
+    return fields
+
+
 def story_rows() -> list[tuple[Story, dict[str, int]]]:
     """Every story, newest first, with its comment counts by status."""
     counts: dict[int, dict[str, int]] = {}

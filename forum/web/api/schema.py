@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 
+from forum.models.moderation import MODERATION_MODES
 from forum.models.stories import SIDES, VOTE_VALUES
 from forum.web.api.payload import MAX_INT, MAX_LIMIT
 
@@ -18,9 +19,10 @@ ERROR_TEXT = {
     400: "Malformed request: bad query parameter, invalid JSON, NUL characters, or a missing or invalid "
     "CSRF token (send it in the X-CSRFToken header).",
     401: "Not signed in (or wrong credentials).",
-    403: "Signed in but not allowed: not your comment, edit window over, account suspended, story closed.",
+    403: "Signed in but not allowed: not your comment, edit window over, account suspended, story closed, "
+    "or an editor's operation.",
     404: "No such story, comment or viewpoint (or not visible to you).",
-    409: "Conflicts with the current state.",
+    409: "Conflicts with the current state (for stories: another story has that slug).",
     413: "Request body larger than the limit (1 MiB).",
     415: "The request body is not application/json.",
     422: "Well-formed JSON with a wrong or unknown field, or a value the forum's rules refuse.",
@@ -96,6 +98,7 @@ SORT = {
     "schema": {"type": "string", "enum": ["oldest", "newest"], "default": "oldest"},
 }
 WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
+STORY_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
 def _schemas(max_length: int) -> dict[str, Any]:
@@ -116,6 +119,20 @@ def _schemas(max_length: int) -> dict[str, Any]:
     key = {
         "type": ["string", "null"],
         "description": "Repeat it to make a retry safe: the first 64 characters count.",
+    }
+    optional_text = {"type": ["string", "null"]}
+    story_fields = {
+        "headline": {"type": "string", "maxLength": 300, "description": "Required; not blank."},
+        "question": {"type": "string", "maxLength": 300, "description": "The question put to readers."},
+        "slug": {
+            "type": ["string", "null"],
+            "description": "Lower-case letters, digits and single dashes; made from the headline if empty.",
+        },
+        "lede": optional_text,
+        "body": {"type": ["string", "null"], "description": "The story's text (Markdown)."},
+        "source_url": {"type": ["string", "null"], "description": "An http or https address."},
+        "source_name": optional_text,
+        "moderation_mode": {"enum": [*MODERATION_MODES, "", None]},
     }
     return {
         "Error": _obj(
@@ -244,6 +261,8 @@ def _schemas(max_length: int) -> dict[str, Any]:
             {"body": text, "side": side_in, "idempotency_key": key}, ["body"], additionalProperties=False
         ),
         "CommentChange": _obj({"body": text, "side": side_in}, [], additionalProperties=False),
+        "NewStory": _obj(story_fields, ["headline", "question"], additionalProperties=False),
+        "StoryChange": _obj(story_fields, [], additionalProperties=False),
         "VoteChoice": _obj({"vote": {"enum": list(VOTE_VALUES)}}, additionalProperties=False),
         "VoteResult": _obj(
             {"comment": integer, "vote": {"enum": list(VOTE_VALUES)}, "counts": _ref("Counts")}
@@ -308,10 +327,23 @@ def _paths() -> dict[str, Any]:
         "/api/stories": {
             "get": _op(
                 "Open stories, newest first", {"200": _ok(_ref("StoryPage")), **_errors(400)}, params=PAGING
-            )
+            ),
+            "post": _op(
+                "Create an open story (editors only), validated as the editor's form is",
+                {"201": _ok(_ref("Story"), "Created"), **_errors(*STORY_WRITE_ERRORS)},
+                body="NewStory",
+                write=True,
+            ),
         },
         "/api/stories/{story}": {
-            "get": _op("One story", {"200": _ok(_ref("Story")), **_errors(400, 404)}, params=[STORY])
+            "get": _op("One story", {"200": _ok(_ref("Story")), **_errors(400, 404)}, params=[STORY]),
+            "patch": _op(
+                "Change a story (editors only; the fields not sent keep their values)",
+                {"200": _ok(_ref("Story")), **_errors(*STORY_WRITE_ERRORS)},
+                params=[STORY],
+                body="StoryChange",
+                write=True,
+            ),
         },
         "/api/stories/{story}/comments": {
             "get": _op(

@@ -19,9 +19,15 @@ _DUMMY.set_password("not a real password")
 
 
 def register_user(
-    username: str, password: str, display_name: str | None = None, role: str = "reader"
+    username: str,
+    password: str,
+    display_name: str | None = None,
+    role: str = "reader",
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account. Usernames are unique regardless of case."""
+    """Create an account. Usernames are unique regardless of case. ``password_hash``, when given, is the
+    hash of ``password`` computed beforehand (bulk creation hashes many passwords in parallel)."""
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise InvalidInput(
@@ -39,7 +45,10 @@ def register_user(
     if find_user(username) is not None:
         raise Conflict("That username is taken.", field="username")
     user = User(username=username, display_name=display, role=role)
-    user.set_password(password)
+    if password_hash is None:
+        user.set_password(password)
+    else:
+        user.password_hash = password_hash
     db.session.add(user)
     db.session.flush()
     return user

@@ -99,7 +99,7 @@ def test_json_format_keeps_sides_and_reuses_an_existing_story(app, session):
     [
         ("broken.json", "broken.json, line 7", "is not valid JSON"),
         ("unknown_parent.json", "unknown_parent.json, line 6", "replies to an unknown comment 'c9'"),
-        ("disqus_broken.xml", "disqus_broken.xml, line 4", "not well-formed XML"),
+        ("disqus_broken.xml", "disqus_broken.xml, line 43", "not well-formed XML (mismatched tag)"),
     ],
 )
 def test_malformed_files_are_refused_with_file_and_line_and_nothing_imported(app, session, name, where, why):
@@ -162,3 +162,15 @@ def test_create_users_refuses_a_bad_row_and_creates_nothing(app, session, tmp_pa
     result = app.test_cli_runner().invoke(args=["forum", "create-users", str(path)])
     assert result.exit_code != 0 and message in result.output and "no account was created" in result.output
     assert _counts() == before
+
+
+def test_the_demo_story_file_imports_as_is(app, session):
+    demo = Path(__file__).resolve().parents[2] / "forum" / "demo" / "rsp_story.json"
+    result = app.test_cli_runner().invoke(args=["forum", "import-comments", str(demo)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 205 comments by 50 readers into 1 story (1 new)" in result.output
+    story = db.session.scalar(select(Story).where(Story.slug == "anthropic-rsp-3"))
+    replies = db.session.scalar(
+        select(func.count()).where(Comment.story_id == story.id, Comment.parent_id.is_not(None))
+    )
+    assert replies > 0

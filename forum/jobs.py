@@ -13,21 +13,27 @@ that fell behind are found in the database, so nothing depends on a queue messag
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import logging
+import os
 import queue as stdlib_queue
+import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app, g, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, select
+from sqlalchemy import event, make_url, select
+from sqlalchemy.exc import OperationalError
 
 from forum.analysis.embedders import Embedder, make_embedder
-from forum.extensions import db
+from forum.extensions import db, sqlite_write_transactions
 from forum.models import Comment, Story
 from forum.services import mapping, moderation, signals
 from forum.services import opinions as opinion_service
@@ -184,30 +190,158 @@ class ManualQueue:
         self.jobs.append((name, args))
 
 
-class InProcessQueue:
-    """A daemon thread in this process runs jobs, plus a sweep every ``sweep_seconds``."""
+class _Election:
+    """Which process runs the in-process worker when several serve one SQLite file (``gunicorn -w 2``).
 
-    def __init__(self, app: Flask, sweep_seconds: float) -> None:
+    The first process to take an exclusive ``flock`` on a file beside the database leads: it runs the worker
+    and listens on a Unix datagram socket (an abstract address named after the lock file) for the jobs the
+    other processes hand it. The others stand by, blocked on the lock in a thread, and take over if the
+    leader exits (the kernel drops its lock). Leadership belongs to the process: several apps of one process
+    on the same file (tests) all lead, each with its own thread, as before."""
+
+    _held: dict[str, int] = {}  # lock file -> the open descriptor this process holds it with
+    _guard = threading.Lock()
+
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        digest = hashlib.sha256(os.path.realpath(lock_path).encode()).hexdigest()[:32]
+        self.address = "\0forum-worker-" + digest
+        self._sender: socket.socket | None = None
+
+    def try_lead(self, *, wait: bool) -> bool:
+        with self._guard:
+            if self.lock_path in self._held:
+                return True
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        with self._guard:
+            self._held[self.lock_path] = fd
+        return True
+
+    def leader_pid(self) -> int | None:
+        try:
+            with open(self.lock_path) as fh:
+                return int(fh.read().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+
+    def listen(self) -> socket.socket | None:
+        """The leader's socket, or None when another app of this process listens already."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            sock.bind(self.address)
+        except OSError:
+            sock.close()
+            return None
+        return sock
+
+    def forward(self, name: str, args: tuple) -> None:
+        """Hand a job to the leader; OSError when there is none (the caller treats the queue as down)."""
+        if self._sender is None:
+            self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._sender.setblocking(False)
+        self._sender.sendto(json.dumps([name, list(args)]).encode(), self.address)
+
+
+def election_path(app: Flask) -> str | None:
+    """The lock file that elects the in-process worker: beside a SQLite database file, None otherwise."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(url.database) + ".worker-lock"
+
+
+class InProcessQueue:
+    """A daemon thread runs jobs, plus a sweep every ``sweep_seconds``: in one process only, when several
+    web processes share a SQLite file (see :class:`_Election`); the others forward their jobs to it."""
+
+    def __init__(self, app: Flask, sweep_seconds: float, election: str | None = None) -> None:
         self.app = app
         self.sweep_seconds = sweep_seconds
         self._queue: stdlib_queue.Queue[tuple[str, tuple]] = stdlib_queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.idle = threading.Event()
+        self.election = _Election(election) if election else None
+        self.leader = self.election is None
+        self._standing_by = False
 
     def enqueue(self, name: str, *args) -> None:
         self.start()
+        if not self.leader:
+            assert self.election is not None
+            self.election.forward(name, args)
+            return
         self.idle.clear()
         self._queue.put((name, args))
 
     def start(self) -> None:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+            if not self.leader and not self._standing_by:
+                assert self.election is not None
+                if self.election.try_lead(wait=False):
+                    self._become_leader()
+                else:
+                    self._standing_by = True
+                    threading.Thread(target=self._stand_by, name="forum-worker-standby", daemon=True).start()
+            if self.leader and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(target=self._loop, name="forum-worker", daemon=True)
                 self._thread.start()
 
+    def _stand_by(self) -> None:
+        assert self.election is not None
+        self.election.try_lead(wait=True)  # blocks until the leading process exits
+        with self._lock:
+            self._become_leader()
+        self.start()
+
+    def _become_leader(self) -> None:
+        self.leader = True
+        if self.election is None:
+            return
+        sock = self.election.listen()
+        if sock is not None:
+            threading.Thread(
+                target=self._receive, args=(sock,), name="forum-worker-inbox", daemon=True
+            ).start()
+        log.info("process %d runs the background worker for %s", os.getpid(), self.election.lock_path)
+
+    def _receive(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                name, args = json.loads(sock.recv(1 << 20))
+            except Exception:  # noqa: BLE001 - a bad datagram must not stop the inbox
+                log.warning("ignored a malformed job message", exc_info=True)
+                continue
+            self.idle.clear()
+            self._queue.put((name, tuple(args)))
+
+    def health(self) -> dict[str, Any]:
+        self.start()
+        if self.leader:
+            alive = self._thread is not None and self._thread.is_alive()
+            result: dict[str, Any] = {"ok": alive, "kind": "inprocess"}
+            if not alive:
+                result["error"] = "the in-process worker thread is not running"
+            return result
+        assert self.election is not None
+        pid = self.election.leader_pid()
+        alive = pid is not None and _process_alive(pid)
+        result = {"ok": alive, "kind": "inprocess", "worker_pid": pid}
+        if not alive:
+            result["error"] = "no process runs the in-process worker"
+        return result
+
     def _loop(self) -> None:
         next_sweep = time.monotonic()
+        with self.app.app_context():
+            get_embedder()  # load the model before any transaction: never while holding a lock
         while True:
             timeout = max(0.0, next_sweep - time.monotonic())
             try:
@@ -217,11 +351,40 @@ class InProcessQueue:
                 next_sweep = time.monotonic() + self.sweep_seconds
             with self.app.app_context():
                 try:
-                    run_task(name, *args)
+                    _run_with_retry(name, args)
                 except Exception:
                     log.exception("job %s%r failed; the sweep will retry its work", name, args)
             if self._queue.empty():
                 self.idle.set()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def _run_with_retry(name: str, args: tuple) -> None:
+    """Run a task; on SQLite, first with deferred transactions (reading takes no lock, so the model encodes
+    and the map computes while the web processes write), and if another process wrote in between (SQLite
+    then refuses the upgrade to a write at once: "database is locked"), again with every transaction taking
+    the write lock from its start (``BEGIN IMMEDIATE``), which waits its turn instead."""
+    try:
+        run_task(name, *args)
+    except Exception as exc:
+        if not _is_locked(exc):
+            raise
+        log.info("job %s%r met another process's write; running it again holding the write lock", name, args)
+        with sqlite_write_transactions():
+            run_task(name, *args)
 
 
 class RQQueue:
@@ -323,7 +486,7 @@ def make_queue(app: Flask) -> JobQueue:
     if kind == "manual":
         return ManualQueue()
     if kind == "inprocess":
-        return InProcessQueue(app, float(app.config["FORUM_SWEEP_SECONDS"]))
+        return InProcessQueue(app, float(app.config["FORUM_SWEEP_SECONDS"]), election_path(app))
     raise ValueError(f"unknown FORUM_WORKER {kind!r}: use inprocess, rq or manual")
 
 

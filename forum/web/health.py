@@ -54,12 +54,7 @@ def check_queue() -> dict[str, Any]:
             }
         return {"ok": True, "kind": "rq", "queued": _queued(queue)}
     if isinstance(queue, jobs.InProcessQueue):
-        queue.start()
-        alive = queue._thread is not None and queue._thread.is_alive()
-        result: dict[str, Any] = {"ok": alive, "kind": "inprocess"}
-        if not alive:
-            result["error"] = "the in-process worker thread is not running"
-        return result
+        return queue.health()  # in this process, or (several processes on one SQLite file) in another
     return {"ok": True, "kind": type(queue).__name__.removesuffix("Queue").lower()}
 
 

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from forum.extensions import db
+from forum.extensions import db, writes_database
 from forum.services import comments as comment_service
 from forum.services import debate_map, widget_auth
 from forum.services import sites as site_service
@@ -59,6 +59,7 @@ def _top_comments(story):
 
 
 @bp.get("/widget/frame")
+@writes_database  # a page's first load may create its story
 def frame():
     page_origin = site_service.origin_of(request.referrer)
     args = request.args

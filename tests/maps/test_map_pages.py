@@ -29,7 +29,7 @@ def test_map_page_lists_viewpoints_with_quotes_and_bubbles(app, client, debate):
         assert v.headline in html
         for q in v.quote_ids:
             assert f"/comments/{q}" in html
-    assert "Argues yes" in html and "Argues no" in html and "% of readers" in html
+    assert "Says yes" in html and "Says no" in html and "% of readers" in html
     assert "Votes on these comments" in html
 
 

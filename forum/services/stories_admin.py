@@ -13,12 +13,23 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, Story, User
 from forum.models.moderation import MODERATION_MODES
+from forum.models.stories import DELETED_COMMENT_POLICIES
 from forum.services import audit
 from forum.services.errors import Conflict, InvalidInput, NotFound
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIMITS = {"headline": 300, "question": 300, "source_name": 120, "source_url": 500, "slug": 120}
-EDITABLE = ("headline", "slug", "lede", "body", "source_url", "source_name", "question", "moderation_mode")
+EDITABLE = (
+    "headline",
+    "slug",
+    "lede",
+    "body",
+    "source_url",
+    "source_name",
+    "question",
+    "moderation_mode",
+    "deleted_comments",
+)
 
 
 @dataclass
@@ -31,6 +42,7 @@ class StoryFields:
     source_url: str = ""
     source_name: str = ""
     moderation_mode: str = "post"
+    deleted_comments: str = "anonymise"
 
 
 def get_story(story_id: int | str | None) -> Story:
@@ -61,6 +73,7 @@ def _clean(fields: StoryFields, story: Story | None) -> dict:
     values["lede"] = (fields.lede or "").replace("\r\n", "\n").strip()
     values["body"] = (fields.body or "").replace("\r\n", "\n").strip()
     values["moderation_mode"] = fields.moderation_mode or "post"
+    values["deleted_comments"] = fields.deleted_comments or "anonymise"
     if not values["headline"]:
         raise InvalidInput("Every story needs a headline.", field="headline")
     if not values["question"]:
@@ -71,6 +84,11 @@ def _clean(fields: StoryFields, story: Story | None) -> dict:
     if values["moderation_mode"] not in MODERATION_MODES:
         raise InvalidInput(
             f"Choose a moderation mode: {', '.join(MODERATION_MODES)}.", field="moderation_mode"
+        )
+    if values["deleted_comments"] not in DELETED_COMMENT_POLICIES:
+        raise InvalidInput(
+            "Choose what happens to a deleted reader's comments: anonymise or remove.",
+            field="deleted_comments",
         )
     url = values["source_url"]
     if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):

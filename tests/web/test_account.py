@@ -171,3 +171,20 @@ def test_the_site_name_and_icon(app, client, session, monkeypatch):
     assert 'rel="icon" href="/static/favicon.svg"' in page
     with client.get("/static/favicon.svg") as icon:
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+def test_editors_choose_a_storys_policy_and_the_story_list_shows_ids(client, session):
+    story = make_story(headline="Policy story")
+    make_user("editor2", role="editor")
+    login(client, "editor2")
+    form = client.get(f"/editor/stories/{story.id}/edit").get_data(as_text=True)
+    assert 'name="deleted_comments" value="anonymise" checked' in form
+    fields = {"headline": story.headline, "question": story.question, "moderation_mode": "post"}
+    bad = post_form(client, f"/editor/stories/{story.id}/edit", {**fields, "deleted_comments": "shred"})
+    assert bad.status_code == 400 and "anonymise or remove" in bad.get_data(as_text=True)
+    saved = post_form(client, f"/editor/stories/{story.id}/edit", {**fields, "deleted_comments": "remove"})
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(type(story), story.id).deleted_comments == "remove"
+    listing = client.get("/editor/stories").get_data(as_text=True)
+    assert f"id {story.id} · /stories/{story.slug}" in listing

@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 
 from forum.models.moderation import MODERATION_MODES
-from forum.models.stories import SIDES, VOTE_VALUES
+from forum.models.stories import DELETED_COMMENT_POLICIES, SIDES, VOTE_VALUES
 from forum.web.api.payload import MAX_INT, MAX_LIMIT
 
 JSON = "application/json"
@@ -133,6 +133,10 @@ def _schemas(max_length: int) -> dict[str, Any]:
         "source_url": {"type": ["string", "null"], "description": "An http or https address."},
         "source_name": optional_text,
         "moderation_mode": {"enum": [*MODERATION_MODES, "", None]},
+        "deleted_comments": {
+            "enum": [*DELETED_COMMENT_POLICIES, "", None],
+            "description": "A deleted reader's comments: kept under 'deleted reader' (default) or removed.",
+        },
     }
     return {
         "Error": _obj(

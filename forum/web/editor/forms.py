@@ -19,6 +19,7 @@ class StoryForm(FlaskForm):
     source_url = StringField("Source link")
     source_name = StringField("Source name")
     moderation_mode = StringField("Moderation")
+    deleted_comments = StringField("A deleted reader's comments")
 
 
 class ModerateForm(FlaskForm):

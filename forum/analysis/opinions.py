@@ -56,7 +56,7 @@ from forum.analysis.opinion_stats import (
 __all__ = [
     "AGREE", "DISAGREE", "PASS", "Z90", "CommentStats", "ConsensusStatement", "GroupReaction", "OpinionGroup",
     "OpinionGroups", "OpinionResult", "RepStatement", "choose_next_comment", "compute_opinion_groups",
-    "next_comment_priorities", "polis_kmeans",
+    "next_comment_priorities", "polis_kmeans", "smooth_k",
 ]  # fmt: skip
 POLIS_MAX_K = 5
 
@@ -128,6 +128,8 @@ class OpinionGroups:
     k <= 5 by ``k_margin``). ``init``: ``"restarts"`` takes the lowest-inertia of the Pol.is first-distinct
     start and ``n_init`` seeded k-means++ starts, ``"polis"`` the first-distinct start alone.
     ``min_group_size`` forbids groups of one or two people; ``random_state`` seeds every random step.
+    ``prefer_k`` (from :func:`smooth_k`) keeps that k whenever it is among the candidates; ``k_chosen_``
+    records what the rule chose.
     """
 
     def __init__(
@@ -149,6 +151,7 @@ class OpinionGroups:
         n_init: int = 10,
         k_folds: int = 3,
         heldout: float = 0.1,
+        prefer_k: int | None = None,
     ) -> None:
         self.min_votes = min_votes
         self.greedy_n = greedy_n
@@ -167,6 +170,7 @@ class OpinionGroups:
         self.n_init = n_init
         self.k_folds = k_folds
         self.heldout = heldout
+        self.prefer_k = prefer_k
 
     def fit(
         self,
@@ -201,10 +205,15 @@ class OpinionGroups:
         labels = np.full(n_participants, -1, dtype=np.int64)
         self.silhouettes_: dict[int, float] = {}
         self.k_gains_: dict[int, float] = {}
+        self.k_chosen_ = 1  # the k the rule chose (before prefer_k)
         if clustered.size:
             base_of, candidates = self._candidates(positions[clustered])
             if candidates:
-                k = self._choose_k(candidates, base_of, pg, cg, vg, shape, clustered, prior)
+                k = self.k_chosen_ = int(
+                    self._choose_k(candidates, base_of, pg, cg, vg, shape, clustered, prior)
+                )
+                if self.prefer_k in candidates:  # k smoothing across recomputations: see smooth_k
+                    k = self.prefer_k
                 labels[clustered] = relabel_by_size(candidates[k][base_of])
             else:
                 labels[clustered] = 0
@@ -245,8 +254,8 @@ class OpinionGroups:
             lab = merge_small(lab, centres, weights, self.min_group_size)
             if lab.max() < 1 or lab.max() + 1 in labels:
                 continue
-            labels[lab.max() + 1] = lab
-            self.silhouettes_[lab.max() + 1] = base_silhouette(centres, lab)
+            labels[int(lab.max()) + 1] = lab
+            self.silhouettes_[int(lab.max()) + 1] = base_silhouette(centres, lab)
         self._centres = centres
         return base_of, labels
 
@@ -391,6 +400,20 @@ def _geometry(
     positions = np.asarray(centred @ components) * scale[:, None]
     extremity = np.sqrt(n_cols) * np.abs(1 - mean) * np.linalg.norm(components[:, :2], axis=1)
     return positions, components, extremity
+
+
+def smooth_k(state: dict | None, chosen: int, buffer: int = 4) -> dict:
+    """Pol.is's k smoother for a live story: the groups keep their k until another k has been chosen by
+    ``buffer`` recomputations in a row. ``state`` is the previous return value (None at first); returns
+    {"k": the k to use, "challenger": the k that is winning, "wins": its run of wins}."""
+    if not state or state.get("k", 0) < 1:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    if chosen == state["k"]:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    wins = state.get("wins", 0) + 1 if state.get("challenger") == chosen else 1
+    if wins >= buffer:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    return {"k": state["k"], "challenger": chosen, "wins": wins}
 
 
 def choose_k(scores: dict[int, float], margin: float) -> int:

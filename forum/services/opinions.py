@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 
 from forum.analysis.opinions import (
     GroupReaction,
+    OpinionGroups,
     OpinionResult,
     choose_next_comment,
-    compute_opinion_groups,
     next_comment_priorities,
+    smooth_k,
 )
 from forum.extensions import db
 from forum.models import Comment, OpinionCache, PolisComment, Story, User, Vote
@@ -36,6 +37,7 @@ MIN_VOTES_TO_SEE = 7  # votes a reader casts before the opinion map shows their 
 NAME_WORDS, NAME_CHARS = 9, 70  # an automatic group name: its most representative statement, shortened
 COMMON_GROUND_RATE = 0.6  # every group's smoothed agree rate at least this: common ground (Jigsaw)
 PICK = 5
+K_BUFFER = 4  # recomputations in a row a new k must win before a story's groups change k (as Pol.is)
 GROUP_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -128,16 +130,11 @@ def compute_opinions(story: Story) -> OpinionCache:
     started = time.perf_counter()
     stamp = fingerprint(story.id)
     va = load_votes(story.id)
-    result = compute_opinion_groups(
-        va.participant,
-        va.comment,
-        va.value,
-        len(va.user_ids),
-        len(va.comment_ids),
-        excluded_comments=va.excluded_comments,
-        excluded_participants=va.excluded_participants,
-    )
+    previous = get_cached(story)
+    state = (previous.data or {}).get("k_smoother") if previous is not None else None
+    result, state = _fit_smoothed(va, state)
     data, positions = serialise(result, va.user_ids, va.comment_ids)
+    data["k_smoother"] = state
     lock_stories([story.id])  # another worker may be storing this story's groups: one after the other
     cache = db.session.get(OpinionCache, story.id, populate_existing=True) or OpinionCache(story_id=story.id)
     cache.data, cache.positions, cache.fingerprint = data, positions, stamp
@@ -147,6 +144,19 @@ def compute_opinions(story: Story) -> OpinionCache:
     db.session.add(cache)
     db.session.flush()
     return cache
+
+
+def _fit_smoothed(va: VoteArrays, state: dict | None) -> tuple[OpinionResult, dict]:
+    """Fit with the previous k preferred; change k only once :func:`smooth_k` says the new k has won
+    :data:`K_BUFFER` recomputations in a row, so a live story's groups do not flip with each vote."""
+    args = (va.participant, va.comment, va.value, len(va.user_ids), len(va.comment_ids))
+    kw = {"excluded_comments": va.excluded_comments, "excluded_participants": va.excluded_participants}
+    est = OpinionGroups(prefer_k=(state or {}).get("k")).fit(*args, **kw)
+    new = smooth_k(state, est.k_chosen_, K_BUFFER)
+    if new["k"] != est.result_.k and new["k"] == est.k_chosen_:
+        est = OpinionGroups(prefer_k=new["k"]).fit(*args, **kw)
+    new["k"] = est.result_.k
+    return est.result_, new
 
 
 def serialise(result: OpinionResult, user_ids: np.ndarray, comment_ids: np.ndarray) -> tuple[dict, dict]:

@@ -16,6 +16,7 @@ from forum.analysis.opinions import (
     compute_opinion_groups,
     next_comment_priorities,
     polis_kmeans,
+    smooth_k,
 )
 
 POLIS_DATA = Path("/work/shared/data/polis")
@@ -327,3 +328,13 @@ def test_clustering_options_recover_planted_camps(options: dict) -> None:
     assert r.positions.shape == (n, 2)  # two components are drawn, whatever is clustered
     with pytest.raises(ValueError, match="k_rule"):
         compute_opinion_groups(p, c, v, n, m, k_rule="elbow")
+
+
+def test_smooth_k_needs_four_wins_in_a_row() -> None:
+    state = smooth_k(None, 2)
+    assert state == {"k": 2, "challenger": 2, "wins": 0}
+    for chosen, k, wins in [(3, 2, 1), (3, 2, 2), (4, 2, 1), (3, 2, 1), (3, 2, 2), (3, 2, 3), (3, 3, 0)]:
+        state = smooth_k(state, chosen)
+        assert (state["k"], state["wins"]) == (k, wins), (chosen, state)
+    assert smooth_k(state, 3) == {"k": 3, "challenger": 3, "wins": 0}
+    assert smooth_k({"k": 0}, 2)["k"] == 2  # no groups before: take the choice at once

@@ -114,3 +114,24 @@ def test_next_comment_prefers_new_comments_and_is_seeded(camps, reader):
     pr_new = opinion_service.next_comment_priorities(0, 0, 0, 0.0)
     pr_passed = opinion_service.next_comment_priorities(0, 0, 18, 0.0)
     assert pr_new > 10 * pr_passed, "a comment everyone passed on is rarely shown"
+
+
+def test_a_live_story_changes_k_only_after_four_recomputations_agree(camps):
+    """k smoothing as Pol.is does it: a third camp arrives, and the groups take it on only once four
+    recomputations in a row have chosen three groups (one new vote does not flip them)."""
+    from tests.opinions.conftest import STANCES, add_users
+
+    assert opinion_service.compute_opinions(camps.story).n_groups == 2
+    for user in add_users("campc", 10):  # agrees with everything but the common ground
+        for j, c in enumerate(camps.comments):
+            value = -1 if STANCES[j] == 0 else (1 if (j + user.id) % 5 else 0)
+            db.session.add(Vote(story_id=camps.story.id, comment_id=c.id, user_id=user.id, value=value))
+    db.session.flush()
+    seen = [opinion_service.compute_opinions(camps.story).n_groups for _ in range(4)]
+    assert seen == [2, 2, 2, 3], "three wins are not enough; the fourth in a row changes k"
+    assert opinion_service.get_cached(camps.story).data["k_smoother"] == {"k": 3, "challenger": 3, "wins": 0}
+    from forum.analysis.opinions import compute_opinion_groups
+
+    va = opinion_service.load_votes(camps.story.id)
+    free = compute_opinion_groups(va.participant, va.comment, va.value, len(va.user_ids), len(va.comment_ids))
+    assert free.k == 3, "from scratch the votes give three groups at once"

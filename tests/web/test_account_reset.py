@@ -2,68 +2,33 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-import threading
 import time
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from forum.extensions import db
 from forum.models import User
 from forum.services import reader_accounts
 from tests.conftest import csrf_token, login, make_user, post_form
+from tests.mailbox import smtp_server, text_of
 
 LINK_RE = re.compile(r"http://[^\s]+/password/reset/[A-Za-z0-9._-]+")
 
 
-class _Inbox:
-    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.arrived:
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-            self.arrived.notify_all()
-        return "250 OK"
-
-    def wait(self, count: int = 1, timeout: float = 5.0) -> list:
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.messages) < count and time.monotonic() < deadline:
-                self.arrived.wait(deadline - time.monotonic())
-        return list(self.messages)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def smtp_server():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+def smtp():
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture
-def inbox(app, smtp_server, monkeypatch):
-    controller, box = smtp_server
+def inbox(app, smtp, monkeypatch):
+    port, box = smtp
     box.messages.clear()
     monkeypatch.setitem(app.config, "FORUM_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "FORUM_SMTP_PORT", controller.port)
+    monkeypatch.setitem(app.config, "FORUM_SMTP_PORT", port)
     monkeypatch.setitem(app.config, "FORUM_SMTP_FROM", "noreply@forum.example")
     monkeypatch.setitem(app.config, "FORUM_SITE_NAME", "The Daily Debate")
     return box
@@ -74,7 +39,7 @@ def _ask(client, address: str):
 
 
 def _link_from(message) -> str:
-    match = LINK_RE.search(message.get_body(preferencelist=("plain",)).get_content())
+    match = LINK_RE.search(text_of(message))
     assert match, message
     return match.group(0)
 

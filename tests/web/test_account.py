@@ -169,6 +169,9 @@ def test_the_site_name_and_icon(app, client, session, monkeypatch):
     assert "<title>Log in · The Daily Debate</title>" in page
     assert '<a class="brand" href="/">The Daily Debate</a>' in page
     assert 'rel="icon" href="/static/favicon.svg"' in page
+    story = make_story()
+    oembed = client.get("/oembed", query_string={"url": f"http://localhost/stories/{story.slug}"})
+    assert oembed.get_json()["provider_name"] == "The Daily Debate"
     with client.get("/static/favicon.svg") as icon:
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
 

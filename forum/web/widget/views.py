@@ -187,7 +187,7 @@ def oembed():
     return jsonify(
         version="1.0",
         type="rich",
-        provider_name="Deliberation forum",
+        provider_name=current_app.config["FORUM_SITE_NAME"],
         provider_url=url_for("readers.home", _external=True),
         title=f"Debate map: {story.headline}",
         html=html.strip(),

@@ -335,3 +335,18 @@ def test_rejected_reader_sees_why_edits_and_resubmits(app, logged_in, reader):
     db.session.commit()
     assert "Edit it and resubmit" not in logged_in.get(f"/stories/{story.slug}").get_data(as_text=True)
     assert post_form(logged_in, f"/comments/{comment.id}/edit", {"body": "again"}).status_code == 403
+
+
+def test_sides_never_read_like_the_vote_buttons():
+    """One vocabulary for a reader's side (Says yes / Says no / Unsure) in every template: the words of the
+    Agree / Disagree vote buttons are not used for sides anywhere."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    offenders = [
+        f"{path.relative_to(templates)}: {word}"
+        for path in templates.rglob("*.html")
+        for word in ("Agrees", "Disagrees", "Argues yes", "Argues no", "argues yes", "argues no")
+        if word in path.read_text()
+    ]
+    assert not offenders

@@ -279,8 +279,28 @@ def split(story: Story, editor: User, viewpoint_id, parts, seen_version) -> list
         part.quote_ids = ids[:3]
         part.headline = _best_text(ids) or part.headline
         _refresh(part)
+    _spread(parts_out, viewpoint.x, viewpoint.y, viewpoint.radius)
     _done(story, editor, "split", viewpoint=viewpoint.id, into=[p.id for p in parts_out])
     return parts_out
+
+
+def _spread(parts: list[Viewpoint], x: float | None, y: float | None, radius: float | None) -> None:
+    """Place the parts of a split around where the viewpoint was, each sized by its share of the comments
+    (the same total area), on a circle wide enough that no two parts overlap (the next recomputation lays
+    the whole map out again)."""
+    if x is None or y is None or not radius:
+        return
+    total = sum(p.n_members for p in parts) or 1
+    radii = [radius * float(np.sqrt(max(p.n_members, 1) / total)) for p in parts]
+    k = len(parts)
+    widest = max(radii[i] + radii[(i + 1) % k] for i in range(k))
+    ring = widest / (2 * np.sin(np.pi / k)) * 1.05
+    margin = min(ring + max(radii), 0.5)  # keep the whole ring inside the map's unit square
+    cx, cy = (float(np.clip(c, margin, 1 - margin)) for c in (x, y))
+    for i, (part, r) in enumerate(zip(parts, radii, strict=True)):
+        angle = 2 * np.pi * i / k
+        part.radius = r
+        part.x, part.y = cx + ring * float(np.cos(angle)), cy + ring * float(np.sin(angle))
 
 
 def _kway(X: np.ndarray, k: int) -> np.ndarray:

@@ -132,10 +132,15 @@ def test_move_comment_and_bad_moves(editor, mapped):
 def test_split_hide_pin(editor, mapped):
     story, _ = mapped
     v = max(_vps(story), key=lambda x: x.n_members)
+    radius = v.radius
     assert _post(editor, story, "split", viewpoint_id=v.id, parts="9").status_code == 400
     assert _post(editor, story, "split", viewpoint_id=v.id, parts="2").status_code == 303
     parts = [p for p in _vps(story) if p.curated]
     assert len(parts) == 2 and all(p.n_members >= 1 for p in parts)
+    # The halves do not sit on top of each other: their bubbles overlap by no more than a sliver.
+    (a, b) = parts
+    gap = ((a.x - b.x) ** 2 + (a.y - b.y) ** 2) ** 0.5
+    assert gap >= 0.95 * (a.radius + b.radius) and abs(a.radius**2 + b.radius**2 - radius**2) < 1e-6
     hidden = parts[1]
     assert _post(editor, story, "hide", viewpoint_id=hidden.id, enabled="1").status_code == 303
     db.session.refresh(story)

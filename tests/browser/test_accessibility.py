@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
-from forum.models import Story, Viewpoint
+from forum.models import Site, Story, Viewpoint
 from forum.services import accounts, mapping
 from forum.services import opinions as opinion_service
 from forum.services import sites as site_service
@@ -23,7 +23,8 @@ PASSWORDS = {"axe_reader": "reader password", "axe_editor": "editor password"}
 
 @pytest.fixture(scope="module")
 def prepared(live_server):
-    """The demo story with a computed map and opinion groups, a reader, an editor and a publisher site."""
+    """The demo story with a computed map (one viewpoint curated, one hidden, so the review page shows its
+    tags) and opinion groups, a reader, an editor and a publisher site. The marks go afterwards."""
     with live_server.app_context():
         story = db.session.scalar(select(Story).where(Story.slug == SLUG))
         mapping.recompute_map(story, HashingEmbedder(), trigger="test")
@@ -32,23 +33,25 @@ def prepared(live_server):
             .where(Viewpoint.story_id == story.id, Viewpoint.active, Viewpoint.is_other.is_(False))
             .order_by(Viewpoint.position)
         ).all()
-        views[0].curated = True  # the review page's tags ("curated", "hidden") get checked too
+        marked = {"curated": views[0].id, "hidden": views[-1].id}
+        views[0].curated = True
         views[-1].hidden = True
         opinion_service.compute_opinions(story)
         for name, role in (("axe_reader", "reader"), ("axe_editor", "editor")):
             if accounts.find_user(name) is None:
                 accounts.register_user(name, PASSWORDS[name], role=role)
-        site = site_service.get_site("axe") if _has_site("axe") else None
+        site = db.session.scalar(select(Site).where(Site.key == "axe"))
         if site is None:
             site = site_service.create_site("axe", "Axe Gazette", ["https://axe.example"])
         db.session.commit()
-        return {"story_id": story.id, "site_id": site.id}
-
-
-def _has_site(key: str) -> bool:
-    from forum.models import Site
-
-    return db.session.scalar(select(Site.id).where(Site.key == key)) is not None
+        prepared = {"story_id": story.id, "site_id": site.id}
+    yield prepared
+    with live_server.app_context():
+        for attribute, viewpoint_id in marked.items():
+            viewpoint = db.session.get(Viewpoint, viewpoint_id)
+            if viewpoint is not None:
+                setattr(viewpoint, attribute, False)
+        db.session.commit()
 
 
 @pytest.fixture(scope="module")

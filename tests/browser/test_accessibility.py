@@ -84,7 +84,7 @@ PAGES = [
     # (visitor, path, label)
     (None, "/", "home"),
     (None, f"/stories/{SLUG}", "story"),
-    pytest.param(None, f"/stories/{SLUG}/map", "debate map", marks=MAP_REWRITE),
+    pytest.param(None, f"/stories/{SLUG}/map", "debate map", marks=MAP_REWRITE, id="debate map"),
     ("axe_reader", f"/stories/{SLUG}/vote", "vote"),
     ("axe_reader", f"/stories/{SLUG}/opinions", "opinion groups"),
     (None, f"/stories/{SLUG}/opinions", "opinion groups, signed out"),

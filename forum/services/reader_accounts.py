@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 
 from forum.extensions import db
-from forum.models import Comment, Story, User, Vote
+from forum.models import AuditEntry, Comment, Story, User, Vote
 from forum.models.moderation import CommentFlag
 from forum.models.stories import DELETED_COMMENT_POLICIES
 from forum.services import accounts, audit, signals
@@ -271,6 +271,11 @@ def delete_account(user: User, password: str | None) -> dict[str, int]:
             result["removed"] += 1
         else:
             result["anonymised"] += 1
+    removed = [c.id for c in comments if c.status == "deleted"]
+    if removed:  # the audit log's copies of a removed text go too (erasure outranks "never updated")
+        db.session.execute(
+            update(AuditEntry).where(AuditEntry.comment_id.in_(removed)).values(comment_text=None)
+        )
     db.session.flush()
     for comment in comments:
         if comment.status == "deleted":  # it leaves the map and the vote geometry

@@ -78,7 +78,7 @@ def test_unknown_paths_are_json_404(client, path):
 
 
 def test_method_not_allowed_is_json_405(client, story):
-    error_of(client.post("/api/stories"), 405)
+    error_of(client.put("/api/stories"), 405)  # POST creates a story (editors)
     error_of(client.delete("/api/stories/api-story"), 405)
 
 

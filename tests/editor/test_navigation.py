@@ -96,3 +96,20 @@ def test_map_review_is_linked_from_the_story_list_edit_page_and_readers_map(app,
     # An editor (not an admin) sees no admin links in the menu.
     html = client.get("/editor/").get_data(as_text=True)
     assert 'href="/admin/' not in html and 'href="/editor/sites/"' in html
+
+
+def test_audit_log_shows_words_and_filters_map_actions(app, client, session):
+    from forum.services import audit
+
+    editor = make_user("editor8", role="editor")
+    story = make_story()
+    audit.record("map.publish", editor, story=story)
+    audit.record("story.created", editor, story=story)
+    db.session.commit()
+    from tests.conftest import login
+
+    login(client, "editor8")
+    html = client.get("/editor/audit?action=map.").get_data(as_text=True)
+    assert "<td>Map published" in html and "<td>Story created" not in html and "<code>" not in html
+    assert audit.describe("comment.approved") == "Comment approved"
+    assert audit.describe("widget.something_new") == "Widget something new"

@@ -28,6 +28,9 @@ def test_suspended_readers_cannot_post_vote_or_flag(app, as_editor, logged_in, r
     assert reader.status == "suspended"
     entry = _entries("reader.suspend")[0]
     assert (entry.actor_id, entry.target_user_id, entry.reason) == (editor.id, reader.id, "Cool off")
+    # A status change ends the reader's sessions; signed in again, a suspended reader cannot take part.
+    assert post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "Hello"}).status_code == 302
+    login(logged_in, reader.username)
     assert post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "Hello"}).status_code == 403
     assert post_form(logged_in, f"/comments/{other.id}/vote", {"vote": "agree"}).status_code == 403
     assert post_form(logged_in, f"/comments/{other.id}/flag", {"reason": "x"}).status_code == 403
@@ -37,6 +40,7 @@ def test_suspended_readers_cannot_post_vote_or_flag(app, as_editor, logged_in, r
     )
     db.session.expire_all()
     assert reader.status == "active"
+    login(logged_in, reader.username)
     assert post_form(logged_in, f"/stories/{story.slug}/comments", {"body": "Back again"}).status_code == 303
 
 
@@ -125,6 +129,8 @@ def test_admin_grants_and_revokes_roles(app, as_admin, admin, reader):
     assert post_form(as_admin, f"/admin/users/{reader.id}/role", {"role": "reader"}).status_code == 303
     db.session.expire_all()
     assert reader.role == "reader"
+    assert client.get("/editor/moderation").status_code == 302  # the role change ended the session
+    login(client, reader.username)
     assert client.get("/editor/moderation").status_code == 403
     changes = [(e.details["from"], e.details["to"], e.reason) for e in _entries("role.changed")]
     assert changes == [("reader", "editor", "New hire"), ("editor", "reader", "")]

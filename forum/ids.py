@@ -1,17 +1,18 @@
-"""Row ids that come from a request: whole numbers in the database's 64-bit integer range, or nothing.
+"""Row ids that come from a request: whole numbers an id column can hold, or nothing.
 
-SQLite raises OverflowError for integers past 2**63 - 1, and ``int()`` refuses strings of more than 4,300
-digits, so an id from a URL or a query string is checked here before it reaches either. The web layer's
-``<int:...>`` URL converter uses the same bound (forum/web/__init__.py), so an oversized id in a path
-matches no route (404).
+SQLite raises OverflowError for integers past 2**63 - 1, PostgreSQL refuses ones past 2**31 - 1 for its
+32-bit ``integer`` id columns, and ``int()`` refuses strings of more than 4,300 digits; so an id from a URL
+or a query string is checked here before it reaches any of them, against the smaller bound (well inside the
+64-bit range), the same on both databases. The web layer's ``<int:...>`` URL converter uses it too
+(forum/web/__init__.py): an oversized id in a path names no row (404).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-MAX_ID = 2**63 - 1
-_MAX_DIGITS = len(str(MAX_ID))
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite's own limit is 2**63 - 1
+_MAX_DIGITS = len(str(2**63 - 1))
 
 
 def parse_id(value: Any) -> int | None:

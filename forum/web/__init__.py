@@ -18,10 +18,10 @@ from forum.web import errors, health, security, vocabulary
 
 
 class IdConverter(IntegerConverter):
-    """Werkzeug's ``int`` converter for row ids: ASCII digits only, and a number past the database's
-    64-bit range (which SQLite cannot even compare with) becomes 0, an id no row has, so the view answers
-    its usual 404. Refusing it in the converter instead would make Werkzeug answer 405 where another rule
-    has the same path with other methods."""
+    """Werkzeug's ``int`` converter for row ids: ASCII digits only, and a number no id column can hold
+    (:data:`forum.ids.MAX_ID`; past 2**63 - 1 SQLite cannot even compare with it) becomes 0, an id no row
+    has, so the view answers its usual 404. Refusing it in the converter instead would make Werkzeug answer
+    405 where another rule has the same path with other methods."""
 
     regex = r"[0-9]+"
 
@@ -46,7 +46,7 @@ def register_web(app: Flask) -> None:
     from forum.web.widget import api_bp as widget_api_bp
     from forum.web.widget import bp as widget_bp
 
-    # Before any route: every <int:...> in a URL rule is an id in the database's range (a larger one 404s).
+    # Before any route: every <int:...> in a URL rule is an id an id column can hold (a larger one 404s).
     app.url_map.converters["int"] = IdConverter
     app.json = security.BoundedJSONProvider(app)
     proxies = app.config["FORUM_TRUSTED_PROXIES"]

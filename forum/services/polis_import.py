@@ -162,8 +162,8 @@ def import_conversation(
 
 
 def _insert_votes(votes: PolisVotes, story_id: int, user_of, comment_of, now, progress: Progress) -> None:
-    """Bulk-load the votes: COPY on PostgreSQL (psycopg), one executemany per :data:`VOTE_BATCH` rows on
-    other databases; both inside the session's transaction."""
+    """Bulk-load the votes inside the session's transaction: COPY on PostgreSQL (psycopg), one DB-API
+    executemany of tuples per :data:`VOTE_BATCH` rows on SQLite, SQLAlchemy executemany elsewhere."""
     n = len(votes)
     users = [user_of[x] for x in votes.participant.tolist()]
     comments = [comment_of[x] for x in votes.comment.tolist()]
@@ -173,13 +173,33 @@ def _insert_votes(votes: PolisVotes, story_id: int, user_of, comment_of, now, pr
     conn = db.session.connection()
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        iso = {id(w): w.isoformat() for w in when}
         cols = ", ".join(VOTE_COLUMNS)
         with raw.cursor() as cur, cur.copy(f"COPY vote ({cols}) FROM STDIN") as copy:
-            copy.set_types(["int4", "int4", "int4", "int2", "timestamptz", "timestamptz"])
             for start in range(0, n, VOTE_BATCH):
-                for i in range(start, min(n, start + VOTE_BATCH)):
-                    copy.write_row((story_id, comments[i], users[i], values[i], when[i], when[i]))
-                progress("votes", min(n, start + VOTE_BATCH), n)
+                stop = min(n, start + VOTE_BATCH)
+                lines = [
+                    f"{story_id}\t{comments[i]}\t{users[i]}\t{values[i]}\t{iso[id(when[i])]}\t{iso[id(when[i])]}\n"
+                    for i in range(start, stop)
+                ]
+                copy.write("".join(lines))
+                progress("votes", stop, n)
+        return
+    if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
+        # SQLAlchemy's SQLite DateTime stores UTC wall-clock text; one executemany per batch, on tuples
+        text = {id(w): as_utc(w).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for w in when}
+        sql = f"INSERT INTO vote ({', '.join(VOTE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+        for start in range(0, n, VOTE_BATCH):
+            stop = min(n, start + VOTE_BATCH)
+            t = [text[id(when[i])] for i in range(start, stop)]
+            raw.executemany(
+                sql,
+                [
+                    (story_id, comments[i], users[i], values[i], t[j], t[j])
+                    for j, i in enumerate(range(start, stop))
+                ],
+            )
+            progress("votes", stop, n)
         return
     table = Vote.__table__
     for start in range(0, n, VOTE_BATCH):

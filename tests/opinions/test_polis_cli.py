@@ -188,3 +188,23 @@ def test_compute_all_reports_a_failing_story_and_goes_on(app, session, camps, mo
     assert "aaa-broken: failed (RuntimeError: boom)" in result.output
     assert "1 stories failed: aaa-broken" in result.output
     assert db.session.get(OpinionCache, camps.story.id).n_groups == 2, "the next story was still computed"
+
+
+def test_bulk_loaded_votes_keep_their_times(app, session):
+    """Votes go in by COPY (PostgreSQL) or a raw executemany (SQLite): their times must read back as the
+    export's timestamps, in UTC, through the ORM."""
+    from datetime import UTC, datetime
+
+    from forum.times import as_utc
+
+    assert _cli(app, "import-polis", str(FIXTURES / "small"), "--no-compute").exit_code == 0
+    story = db.session.scalar(select(Story).where(Story.slug == "small"))
+    vote = db.session.scalar(
+        select(Vote)
+        .join(PolisParticipant, PolisParticipant.user_id == Vote.user_id)
+        .join(PolisComment, PolisComment.comment_id == Vote.comment_id)
+        .where(Vote.story_id == story.id, PolisParticipant.polis_id == 0, PolisComment.polis_id == 0)
+    )
+    expected = datetime.fromtimestamp(1651071100, UTC)
+    assert as_utc(vote.created_at) == expected and as_utc(vote.updated_at) == expected
+    assert vote.value == 1

@@ -1,6 +1,13 @@
 """Database models. Import from here: ``from forum.models import User, Story, Comment, Vote``."""
 
-from forum.models.analysis import CommentEmbedding, MapRun, PublishedMap, Viewpoint, ViewpointMember
+from forum.models.analysis import (
+    CommentEmbedding,
+    MapRun,
+    PublishedMap,
+    SentenceEmbedding,
+    Viewpoint,
+    ViewpointMember,
+)
 from forum.models.moderation import AuditEntry, BannedWord, CommentFlag, CommentModeration
 from forum.models.opinions import OpinionCache, PolisComment, PolisParticipant
 from forum.models.sites import Site, SiteStory, SiteUser, UsedSsoToken
@@ -20,6 +27,7 @@ __all__ = [
     "PolisComment",
     "PolisParticipant",
     "PublishedMap",
+    "SentenceEmbedding",
     "Site",
     "SiteStory",
     "SiteUser",

@@ -42,6 +42,19 @@ class CommentEmbedding(db.Model):
         return np.frombuffer(self.vector, dtype=np.float32)
 
 
+class SentenceEmbedding(db.Model):
+    """The embedding of one sentence text (a comment's sentence: a key point candidate or its evidence), kept
+    once per (model, text) however many comments contain it, like :class:`CommentEmbedding`."""
+
+    __tablename__ = "sentence_embedding"
+
+    model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class MapRun(db.Model):
     """One full recomputation of a story's debate map, with what changed."""
 
@@ -82,6 +95,13 @@ class Viewpoint(db.Model):
     centroid: Mapped[bytes | None] = mapped_column(LargeBinary)
     is_other: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The theme (what the argument is about) the key point is listed under, and its order among themes.
+    theme: Mapped[str | None] = mapped_column(String(120))
+    theme_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Comments whose best match is another key point but that make this one too (a comment can make several).
+    secondary_ids: Mapped[list | None] = mapped_column(JSON)
+    # For each quote (comment id as a string), the sentence of it that makes the key point, to highlight.
+    quote_sentences: Mapped[dict | None] = mapped_column(JSON)
     # Editors' work, kept across recomputations while the viewpoint keeps its identity.
     editor_headline: Mapped[str | None] = mapped_column(Text)
     editor_summary: Mapped[str | None] = mapped_column(Text)

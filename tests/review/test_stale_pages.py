@@ -59,6 +59,7 @@ def test_edits_on_a_page_older_than_a_recomputation_are_reapplied(editor, mapped
     assert response.status_code == 303
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
     assert "Headline saved." in page and "your change was applied to the current map" in page
+    assert "the map was recomputed at" in page
     db.session.refresh(a)
     assert a.editor_headline == "Binding rules for labs"
     # Several edits from the same old page all go through while their viewpoints are there.

@@ -51,6 +51,7 @@ def _act(story, action, message: str, anchor: str | None = None, seen=None):
     the map version the editor's page showed: when the map changed since, the action was reapplied to the
     current map, and the message says so."""
     stale = seen is not None and str(seen) != str(story.map_version or 0)
+    changed = review.what_changed(story) if stale else ""
     try:
         result = action()
     except ServiceError as exc:
@@ -60,8 +61,8 @@ def _act(story, action, message: str, anchor: str | None = None, seen=None):
     flash(result if isinstance(result, str) else message, "success")
     if stale:
         flash(
-            "The map had changed since you loaded the page (a recomputation or another editor); your change "
-            "was applied to the current map.",
+            f"The map had changed since you loaded the page ({changed}); your change was applied to the "
+            "current map.",
             "info",
         )
     return _back(story, anchor)

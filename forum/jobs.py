@@ -20,6 +20,7 @@ import logging
 import os
 import queue as stdlib_queue
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -232,14 +233,39 @@ class _Election:
             return None
 
     def listen(self) -> socket.socket | None:
-        """The leader's socket, or None when another app of this process listens already."""
+        """The leader's socket, or None when another app of this process listens already. Each datagram
+        carries its sender's credentials (``SO_PASSCRED``): see :meth:`receive`."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             sock.bind(self.address)
         except OSError:
             sock.close()
             return None
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         return sock
+
+    @staticmethod
+    def receive(sock: socket.socket) -> tuple[str, tuple] | None:
+        """The next job sent to the leader, or None for a datagram to drop: one from another user (an
+        abstract socket has no file permissions, so the kernel's word on the sender is checked), malformed,
+        or naming no task."""
+        data, ancillary, _, _ = sock.recvmsg(1 << 20, socket.CMSG_SPACE(struct.calcsize("3i")))
+        uid = None
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                _, uid, _ = struct.unpack("3i", payload[: struct.calcsize("3i")])
+        if uid != os.getuid():
+            log.warning("dropped a job message from uid %s", uid)
+            return None
+        try:
+            name, args = json.loads(data)
+        except (ValueError, TypeError):
+            log.warning("dropped a malformed job message")
+            return None
+        if name not in TASKS or not isinstance(args, list):
+            log.warning("dropped a job message for an unknown task")
+            return None
+        return name, tuple(args)
 
     def forward(self, name: str, args: tuple) -> None:
         """Hand a job to the leader; OSError when there is none (the caller treats the queue as down)."""
@@ -247,6 +273,11 @@ class _Election:
             self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self._sender.setblocking(False)
         self._sender.sendto(json.dumps([name, list(args)]).encode(), self.address)
+
+    def close(self) -> None:
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
 
 
 def election_path(app: Flask) -> str | None:
@@ -313,14 +344,16 @@ class InProcessQueue:
         log.info("process %d runs the background worker for %s", os.getpid(), self.election.lock_path)
 
     def _receive(self, sock: socket.socket) -> None:
+        assert self.election is not None
         while True:
             try:
-                name, args = json.loads(sock.recv(1 << 20))
-            except Exception:  # noqa: BLE001 - a bad datagram must not stop the inbox
-                log.warning("ignored a malformed job message", exc_info=True)
+                job = self.election.receive(sock)
+            except Exception:  # noqa: BLE001 - nothing a sender does may stop the inbox
+                log.warning("could not read a job message", exc_info=True)
                 continue
-            self.idle.clear()
-            self._queue.put((name, tuple(args)))
+            if job is not None:
+                self.idle.clear()
+                self._queue.put(job)
 
     def health(self) -> dict[str, Any]:
         self.start()
@@ -341,7 +374,10 @@ class InProcessQueue:
     def _loop(self) -> None:
         next_sweep = time.monotonic()
         with self.app.app_context():
-            get_embedder()  # load the model before any transaction: never while holding a lock
+            try:
+                get_embedder()  # load the model before any transaction: never while holding a lock
+            except Exception:  # the jobs that need it will say why, one by one
+                log.exception("could not load the embedding model")
         while True:
             timeout = max(0.0, next_sweep - time.monotonic())
             try:

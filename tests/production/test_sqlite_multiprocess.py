@@ -4,18 +4,20 @@ serves both processes, and every comment is embedded at the end without `flask f
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import CSRF_RE, make_app
 from tests.production.conftest import MIGRATIONS
 from tests.production.servers import Gunicorn, base_env, wait_until
 
-READERS = 30
+READERS = int(os.environ.get("FORUM_PROD_SQLITE_READERS", "30"))  # more for a longer run by hand
 POSTS_EACH = 3
 VOTES_EACH = 6
 
@@ -110,7 +112,64 @@ def test_gunicorn_two_workers_on_sqlite_lose_nothing(tmp_path):
     assert client.failures == []
     assert locked == 0, log[-3000:]
     assert len(comment_ids) == READERS * POSTS_EACH
+    assert client.statuses.get(303) == READERS  # every registration went through
     # one background worker for the two processes: exactly one of them says it runs it
     assert len(re.findall(r"runs the background worker", log)) == 1, log[-3000:]
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _hold_lock(path: str, ready, release) -> None:
+    from forum.jobs import _Election
+
+    assert _Election(path).try_lead(wait=False)
+    ready.set()
+    release.wait(30)
+
+
+def test_one_process_leads_and_the_next_takes_over(tmp_path):
+    import multiprocessing
+
+    from forum.jobs import _Election
+
+    path = str(tmp_path / "forum.db.worker-lock")
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    leader = ctx.Process(target=_hold_lock, args=(path, ready, release))
+    leader.start()
+    try:
+        assert ready.wait(30)
+        election = _Election(path)
+        assert not election.try_lead(wait=False)  # another process leads
+        assert election.leader_pid() == leader.pid
+    finally:
+        release.set()
+        leader.join(30)
+    assert election.try_lead(wait=True)  # the lock went with the process
+    assert election.leader_pid() == os.getpid()
+
+
+def test_jobs_reach_the_leader_and_nothing_else_does(tmp_path):
+    import json
+    import socket
+
+    from forum.jobs import _Election
+
+    path = str(tmp_path / "forum.db.worker-lock")
+    inbox = _Election(path).listen()
+    assert inbox is not None and _Election(path).listen() is None  # one listener per address
+    try:
+        inbox.settimeout(5)
+        sender = _Election(path)
+        sender.forward("embed_and_place", ([1, 2, 3],))
+        assert _Election.receive(inbox) == ("embed_and_place", ([1, 2, 3],))
+        raw = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        for junk in (b"not json", json.dumps(["rm -rf", []]).encode(), json.dumps({"a": 1}).encode()):
+            raw.sendto(junk, sender.address)
+            assert _Election.receive(inbox) is None
+        raw.close()
+    finally:
+        inbox.close()
+    with pytest.raises(OSError):  # no leader listening: the caller sees the queue as down
+        sender.forward("sweep", ())
+    sender.close()

@@ -13,14 +13,10 @@ that fell behind are found in the database, so nothing depends on a queue messag
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import logging
 import os
 import queue as stdlib_queue
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -30,10 +26,11 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app, g, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, make_url, select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from forum.analysis.embedders import Embedder, make_embedder
+from forum.election import Election, election_path, process_alive
 from forum.extensions import db, sqlite_write_transactions
 from forum.models import Comment, Story
 from forum.services import mapping, moderation, signals
@@ -191,106 +188,10 @@ class ManualQueue:
         self.jobs.append((name, args))
 
 
-class _Election:
-    """Which process runs the in-process worker when several serve one SQLite file (``gunicorn -w 2``).
-
-    The first process to take an exclusive ``flock`` on a file beside the database leads: it runs the worker
-    and listens on a Unix datagram socket (an abstract address named after the lock file) for the jobs the
-    other processes hand it. The others stand by, blocked on the lock in a thread, and take over if the
-    leader exits (the kernel drops its lock). Leadership belongs to the process: several apps of one process
-    on the same file (tests) all lead, each with its own thread, as before."""
-
-    _held: dict[str, int] = {}  # lock file -> the open descriptor this process holds it with
-    _guard = threading.Lock()
-
-    def __init__(self, lock_path: str) -> None:
-        self.lock_path = lock_path
-        digest = hashlib.sha256(os.path.realpath(lock_path).encode()).hexdigest()[:32]
-        self.address = "\0forum-worker-" + digest
-        self._sender: socket.socket | None = None
-
-    def try_lead(self, *, wait: bool) -> bool:
-        with self._guard:
-            if self.lock_path in self._held:
-                return True
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        with self._guard:
-            self._held[self.lock_path] = fd
-        return True
-
-    def leader_pid(self) -> int | None:
-        try:
-            with open(self.lock_path) as fh:
-                return int(fh.read().strip() or 0) or None
-        except (OSError, ValueError):
-            return None
-
-    def listen(self) -> socket.socket | None:
-        """The leader's socket, or None when another app of this process listens already. Each datagram
-        carries its sender's credentials (``SO_PASSCRED``): see :meth:`receive`."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            sock.bind(self.address)
-        except OSError:
-            sock.close()
-            return None
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        return sock
-
-    @staticmethod
-    def receive(sock: socket.socket) -> tuple[str, tuple] | None:
-        """The next job sent to the leader, or None for a datagram to drop: one from another user (an
-        abstract socket has no file permissions, so the kernel's word on the sender is checked), malformed,
-        or naming no task."""
-        data, ancillary, _, _ = sock.recvmsg(1 << 20, socket.CMSG_SPACE(struct.calcsize("3i")))
-        uid = None
-        for level, kind, payload in ancillary:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-                _, uid, _ = struct.unpack("3i", payload[: struct.calcsize("3i")])
-        if uid != os.getuid():
-            log.warning("dropped a job message from uid %s", uid)
-            return None
-        try:
-            name, args = json.loads(data)
-        except (ValueError, TypeError):
-            log.warning("dropped a malformed job message")
-            return None
-        if name not in TASKS or not isinstance(args, list):
-            log.warning("dropped a job message for an unknown task")
-            return None
-        return name, tuple(args)
-
-    def forward(self, name: str, args: tuple) -> None:
-        """Hand a job to the leader; OSError when there is none (the caller treats the queue as down)."""
-        if self._sender is None:
-            self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._sender.setblocking(False)
-        self._sender.sendto(json.dumps([name, list(args)]).encode(), self.address)
-
-    def close(self) -> None:
-        if self._sender is not None:
-            self._sender.close()
-            self._sender = None
-
-
-def election_path(app: Flask) -> str | None:
-    """The lock file that elects the in-process worker: beside a SQLite database file, None otherwise."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return os.path.abspath(url.database) + ".worker-lock"
-
-
 class InProcessQueue:
     """A daemon thread runs jobs, plus a sweep every ``sweep_seconds``: in one process only, when several
-    web processes share a SQLite file (see :class:`_Election`); the others forward their jobs to it."""
+    web processes share a SQLite file (see :class:`forum.election.Election`); the others forward their jobs
+    to it."""
 
     def __init__(self, app: Flask, sweep_seconds: float, election: str | None = None) -> None:
         self.app = app
@@ -299,7 +200,7 @@ class InProcessQueue:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.idle = threading.Event()
-        self.election = _Election(election) if election else None
+        self.election = Election(election) if election else None
         self.leader = self.election is None
         self._standing_by = False
 
@@ -347,7 +248,7 @@ class InProcessQueue:
         assert self.election is not None
         while True:
             try:
-                job = self.election.receive(sock)
+                job = self.election.receive(sock, TASKS)
             except Exception:  # noqa: BLE001 - nothing a sender does may stop the inbox
                 log.warning("could not read a job message", exc_info=True)
                 continue
@@ -365,7 +266,7 @@ class InProcessQueue:
             return result
         assert self.election is not None
         pid = self.election.leader_pid()
-        alive = pid is not None and _process_alive(pid)
+        alive = pid is not None and process_alive(pid)
         result = {"ok": alive, "kind": "inprocess", "worker_pid": pid}
         if not alive:
             result["error"] = "no process runs the in-process worker"
@@ -392,16 +293,6 @@ class InProcessQueue:
                     log.exception("job %s%r failed; the sweep will retry its work", name, args)
             if self._queue.empty():
                 self.idle.set()
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -522,7 +413,11 @@ def make_queue(app: Flask) -> JobQueue:
     if kind == "manual":
         return ManualQueue()
     if kind == "inprocess":
-        return InProcessQueue(app, float(app.config["FORUM_SWEEP_SECONDS"]), election_path(app))
+        return InProcessQueue(
+            app,
+            float(app.config["FORUM_SWEEP_SECONDS"]),
+            election_path(app.config["SQLALCHEMY_DATABASE_URI"]),
+        )
     raise ValueError(f"unknown FORUM_WORKER {kind!r}: use inprocess, rq or manual")
 
 

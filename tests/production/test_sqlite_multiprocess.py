@@ -120,9 +120,9 @@ def test_gunicorn_two_workers_on_sqlite_lose_nothing(tmp_path):
 
 
 def _hold_lock(path: str, ready, release) -> None:
-    from forum.jobs import _Election
+    from forum.election import Election
 
-    assert _Election(path).try_lead(wait=False)
+    assert Election(path).try_lead(wait=False)
     ready.set()
     release.wait(30)
 
@@ -130,7 +130,7 @@ def _hold_lock(path: str, ready, release) -> None:
 def test_one_process_leads_and_the_next_takes_over(tmp_path):
     import multiprocessing
 
-    from forum.jobs import _Election
+    from forum.election import Election
 
     path = str(tmp_path / "forum.db.worker-lock")
     ctx = multiprocessing.get_context("spawn")
@@ -139,7 +139,7 @@ def test_one_process_leads_and_the_next_takes_over(tmp_path):
     leader.start()
     try:
         assert ready.wait(30)
-        election = _Election(path)
+        election = Election(path)
         assert not election.try_lead(wait=False)  # another process leads
         assert election.leader_pid() == leader.pid
     finally:
@@ -153,20 +153,21 @@ def test_jobs_reach_the_leader_and_nothing_else_does(tmp_path):
     import json
     import socket
 
-    from forum.jobs import _Election
+    from forum.election import Election
+    from forum.jobs import TASKS
 
     path = str(tmp_path / "forum.db.worker-lock")
-    inbox = _Election(path).listen()
-    assert inbox is not None and _Election(path).listen() is None  # one listener per address
+    inbox = Election(path).listen()
+    assert inbox is not None and Election(path).listen() is None  # one listener per address
     try:
         inbox.settimeout(5)
-        sender = _Election(path)
+        sender = Election(path)
         sender.forward("embed_and_place", ([1, 2, 3],))
-        assert _Election.receive(inbox) == ("embed_and_place", ([1, 2, 3],))
+        assert Election.receive(inbox, TASKS) == ("embed_and_place", ([1, 2, 3],))
         raw = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         for junk in (b"not json", json.dumps(["rm -rf", []]).encode(), json.dumps({"a": 1}).encode()):
             raw.sendto(junk, sender.address)
-            assert _Election.receive(inbox) is None
+            assert Election.receive(inbox, TASKS) is None
         raw.close()
     finally:
         inbox.close()

@@ -8,9 +8,9 @@ with the best score on the *other* conversations and report the held-out convers
 The score puts the three targets on one scale, each capped when met: min(gain / (1.2 x Pol.is's gain), 1)
 + min(stability / 0.9, 1) + min(ARI / red-dwarf's ARI, 1), means over the training conversations (red-dwarf's
 per-conversation ARI from ``bench/out/polis.json`` when ``bench/polis_groups.py`` wrote it, else 0.509).
-``mixture`` rows are a latent-class model (EM over agree/disagree/pass per group and comment, started from the
-default's groups), a research variant not in the product. Results are cached per (setting, conversation)
-in ``bench/out/loco.jsonl``.
+``mixture`` rows are a latent-class model (EM over agree/disagree/pass per group and comment, started from
+the default's groups, 40 EM steps unless ``iters`` says fewer), a research variant not in the product.
+Results are cached per (setting, conversation) in ``bench/out/loco.jsonl``.
 
     .venv/bin/python bench/polis_loco.py /work/shared/data/polis/*
 """
@@ -38,6 +38,8 @@ GRID = [
     {"k_rule": "silhouette", "n_components": 4},
     {"k_rule": "silhouette", "n_components": 2, "max_k": 2},
     {"k_rule": "silhouette", "n_components": 3, "max_k": 2},
+    {"k_rule": "silhouette", "n_components": 2, "max_k": 2, "base_k": 100_000},  # no base stage
+    {"k_rule": "silhouette", "n_components": 3, "base_k": 100_000},
     {"k_rule": "predict", "k_margin": 0.003, "n_components": 2},
     {"k_rule": "predict", "k_margin": 0.01, "n_components": 2},
     {"k_rule": "predict", "k_margin": 0.003, "n_components": 3},
@@ -48,6 +50,8 @@ GRID = [
     {"k_rule": "predict", "k_margin": 0.01, "n_components": 4},
     {"mixture": 2},
     {"mixture": 3},
+    {"mixture": 2, "iters": 2},
+    {"mixture": 2, "iters": 5},
 ]
 OUT = ROOT / "bench" / "out"
 
@@ -86,7 +90,7 @@ def fitter(setting: dict, d: dict):
     n_p, n_c, excl = len(d["pids"]), len(d["cids"]), d["excluded"]
     if "mixture" not in setting:
         return lambda p, c, v: compute_opinion_groups(p, c, v, n_p, n_c, excl, **setting).participant_group
-    k = setting["mixture"]
+    k, iters = setting["mixture"], setting.get("iters", 40)
 
     def fit(p, c, v):
         from sklearn.cluster import KMeans
@@ -97,7 +101,7 @@ def fitter(setting: dict, d: dict):
             placed = init >= 0
             init[placed] = KMeans(k, n_init=10, random_state=0).fit_predict(r.positions[placed])
         m = ~excl[c]
-        return mixture(p[m], c[m], v[m], n_p, n_c, init, k)
+        return mixture(p[m], c[m], v[m], n_p, n_c, init, k, iters)
 
     return fit
 

@@ -170,10 +170,11 @@ def _worker(method: str, source: str, scores: bool) -> dict:
 
 
 def _code_key(method: str) -> str:
-    if method == "reddwarf":
-        return "reddwarf-0.4.0"
-    files = ["forum/analysis/opinions.py", "forum/analysis/opinion_kmeans.py", "forum/demo/__init__.py"]
-    h = hashlib.sha1(json.dumps(PARAMS[method]).encode())
+    """What a cached result depends on: the method's code and settings, and the demo's vote simulation."""
+    files = ["forum/demo/__init__.py"]
+    if method != "reddwarf":
+        files += ["forum/analysis/opinions.py", "forum/analysis/opinion_kmeans.py"]
+    h = hashlib.sha1(json.dumps(PARAMS.get(method, "reddwarf-0.4.0")).encode())
     for f in files:
         h.update((ROOT / f).read_bytes())
     return h.hexdigest()[:12]

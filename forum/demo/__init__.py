@@ -39,7 +39,7 @@ SIDES = ("agree", "disagree", "unsure")
 ARGUMENT_SIDES = ("agree", "disagree", "neutral")
 
 # Vote model parameters (see generate_votes).
-MIN_VOTES, MAX_VOTES = 20, 60
+MIN_VOTES, MAX_VOTES = 50, 140  # of 205 comments: about 23 votes per comment, so groups show proportions
 POSITION_WEIGHT = 2.4  # how strongly a reader's position drives agreement with a stance
 CARE_BONUS = 0.6  # extra lean towards an argument the reader cares about
 CONSENSUS_LEAN = 1.5  # lean towards common-ground arguments, whatever the position
@@ -234,7 +234,7 @@ def _lean(reader: DemoReader, comment: DemoComment, argument: DemoArgument | Non
 def generate_votes(data: DemoData, seed: int = 7) -> list[DemoVote]:
     """Simulate the demo readers' votes on each other's comments.
 
-    Each reader votes on a seeded random sample of 20-60 comments that are not their own, at most
+    Each reader votes on a seeded random sample of 50-140 comments that are not their own, at most
     once per comment. The result is deterministic for a given ``seed`` (each reader draws from its
     own generator seeded by ``seed`` and the username) and ordered by reader, then comment.
     """

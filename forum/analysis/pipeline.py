@@ -16,11 +16,12 @@ import numpy as np
 
 from forum.analysis.embedders import l2_normalise
 from forum.analysis.layout import Layout, MDSLayout
+from forum.analysis.sentences import Sentence
 from forum.analysis.summaries import ExtractiveSummariser, GroupSummary, Summariser
 
 __all__ = ["Clusterer", "DebateMap", "ViewpointSummary", "assign_new", "build_map"]
 
-OTHER_HEADLINE = "Other arguments"
+OTHER_HEADLINE = "Other comments"
 
 
 class Clusterer(Protocol):
@@ -57,6 +58,10 @@ class ViewpointSummary:
     radius: float | None = None
     is_other: bool = False
     headline_id: int | None = None
+    theme: str = ""
+    theme_index: int = 0
+    secondary_ids: list[int] = field(default_factory=list)
+    quote_sentences: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,6 +115,11 @@ def build_map(
     summariser: Summariser | None = None,
     layout: Layout | None = None,
     random_state: int = 0,
+    sentences: Sequence[Sentence] | None = None,
+    sentence_embeddings: np.ndarray | None = None,
+    key_points=None,
+    fixed: np.ndarray | None = None,
+    n_fixed: int = 0,
 ) -> DebateMap:
     """Compute a story's debate map from its comments and their stored embeddings.
 
@@ -122,6 +132,11 @@ def build_map(
         clusterer, summariser, layout: stages; defaults are ``ViewpointClusterer(random_state=...)``,
             :class:`ExtractiveSummariser` and :class:`MDSLayout`.
         random_state: seed for the default clusterer.
+        sentences, sentence_embeddings: the comments' sentences (:func:`candidate_sentences`) and their
+            embeddings. When given, the map is Key Point Analysis (:mod:`forum.analysis.kpmap`): every
+            viewpoint is a key point stated by a reader's sentence; ``key_points`` is then the
+            :class:`~forum.analysis.keypoints.KeyPointAnalysis` to use, and ``fixed``/``n_fixed`` pin
+            comments to curated viewpoints 0..n_fixed-1 (the clusterer is not used).
 
     Returns:
         A :class:`DebateMap` with viewpoints ordered by size (largest first) and the leftovers in
@@ -132,6 +147,10 @@ def build_map(
     n = len(texts)
     if n == 0:
         return DebateMap(viewpoints=[], labels=np.zeros(0, dtype=np.int64), other=None)
+    if sentences is not None and sentence_embeddings is not None:
+        return _key_point_map(
+            texts, X, s, authors, ids, sentences, sentence_embeddings, key_points, fixed, n_fixed, layout
+        )
     clusterer = clusterer if clusterer is not None else _default_clusterer(random_state)
     clusterer.fit(X, s if sides is not None else None)
     labels, groups, centroids = _ordered_groups(X, np.asarray(clusterer.labels_), clusterer.centroids_)
@@ -155,6 +174,71 @@ def build_map(
         other = _viewpoint(-1, summaries[-1], leftovers, all_centroids[-1], ids, None, is_other=True)
         other.headline = OTHER_HEADLINE
     return DebateMap(viewpoints=viewpoints, labels=labels, other=other)
+
+
+def _key_point_map(texts, X, s, authors, ids, sentences, S, analysis, fixed, n_fixed, layout) -> DebateMap:
+    from forum.analysis.kpmap import key_point_groups
+
+    r = key_point_groups(
+        texts, X, sentences, np.asarray(S), s, analysis=analysis, fixed=fixed, n_fixed=n_fixed
+    )
+    codes = _author_codes(authors)
+    n_all = max(1, len(np.unique(codes)))
+    labels = np.full(len(texts), -1, dtype=np.int64)
+    layout = layout if layout is not None else MDSLayout()
+    supporters = [
+        np.unique(codes[np.r_[m, np.asarray(sec, dtype=np.int64)]])
+        for m, sec in zip(r.members, r.secondary, strict=True)
+    ]
+    if r.members:
+        layout.fit(np.stack(r.centroids), np.array([len(a) / n_all for a in supporters]))
+    viewpoints = []
+    for k, members in enumerate(r.members):
+        labels[members] = k
+        viewpoints.append(
+            ViewpointSummary(
+                index=k,
+                headline=r.headline[k],
+                side=int(r.sides[k]),
+                share=len(supporters[k]) / n_all,
+                n_members=len(members),
+                n_authors=len(supporters[k]),
+                member_ids=[int(i) for i in ids[members]],
+                quote_ids=[int(ids[q]) for q in r.quotes[k]],
+                key_phrases=list(r.key_phrases[k]) if k < len(r.key_phrases) else [],
+                centroid=np.asarray(r.centroids[k], dtype=np.float32),
+                x=float(layout.positions_[k, 0]),
+                y=float(layout.positions_[k, 1]),
+                radius=float(layout.radii_[k]),
+                headline_id=int(ids[r.headline_owner[k]]) if r.headline_owner[k] >= 0 else None,
+                theme=r.theme_names[r.themes[k]] if r.themes else "",
+                theme_index=int(r.themes[k]) if r.themes else 0,
+                secondary_ids=[int(ids[i]) for i in r.secondary[k]],
+                quote_sentences={int(ids[i]): t for i, t in r.quote_sentences[k].items()},
+            )
+        )
+    other = None
+    if len(r.leftovers):
+        rows = r.leftovers
+        other = ViewpointSummary(
+            index=-1,
+            headline=OTHER_HEADLINE,
+            side=0,
+            share=len(np.unique(codes[rows])) / n_all,
+            n_members=len(rows),
+            n_authors=len(np.unique(codes[rows])),
+            member_ids=[int(i) for i in ids[rows]],
+            quote_ids=[],
+            key_phrases=[],
+            centroid=l2_normalise(X[rows].mean(axis=0))[0],
+            is_other=True,
+        )
+    return DebateMap(viewpoints=viewpoints, labels=labels, other=other)
+
+
+def _author_codes(values: Sequence[object]) -> np.ndarray:
+    table: dict[object, int] = {}
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64, count=len(values))
 
 
 def _ordered_groups(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, PublishedMap, Story, Viewpoint, ViewpointMember
+from forum.sanitize import plain_text
 from forum.services.errors import NotFound
 
 
@@ -55,10 +56,43 @@ class SnapshotViewpoint:
     is_other: bool
     active: bool = True
     hidden: bool = False
+    theme: str | None = None
+    theme_index: int = 0
+    secondary_ids: list[int] = field(default_factory=list)
+    quote_sentences: dict[str, str] = field(default_factory=dict)
 
     @property
     def side_name(self) -> str:
         return {1: "agree", -1: "disagree"}.get(self.side, "mixed")
+
+
+@dataclass
+class Quote:
+    """A quote under a key point: the comment, and its text cut around the sentence that makes the point
+    (``before`` + ``sentence`` + ``after``; ``sentence`` is empty when no sentence is marked)."""
+
+    comment: Comment
+    before: str
+    sentence: str
+    after: str
+
+
+QUOTE_CONTEXT = 160  # characters of the comment kept on each side of the highlighted sentence
+
+
+def quote(comment: Comment, sentence: str | None) -> Quote:
+    """Cut ``comment``'s plain text around ``sentence`` (marked), with an ellipsis where text was left out."""
+    text = plain_text(comment.body)
+    at = text.find(sentence) if sentence else -1
+    if at < 0:
+        cut = text if len(text) <= 2 * QUOTE_CONTEXT else text[: 2 * QUOTE_CONTEXT].rsplit(" ", 1)[0] + " …"
+        return Quote(comment, cut, "", "")
+    before, after = text[:at], text[at + len(sentence) :]
+    if len(before) > QUOTE_CONTEXT:
+        before = "… " + before[-QUOTE_CONTEXT:].split(" ", 1)[-1]
+    if len(after) > QUOTE_CONTEXT:
+        after = after[:QUOTE_CONTEXT].rsplit(" ", 1)[0] + " …"
+    return Quote(comment, before, sentence, after)
 
 
 @dataclass
@@ -67,10 +101,29 @@ class ViewpointView:
     quotes: list[Comment]
     reaction: Reaction
     group_reactions: list = field(default_factory=list)
+    n_commenters: int = 0  # everyone who commented on the story, for "12 of 50 commenters"
 
     @property
     def share_pct(self) -> int:
         return round(100 * self.viewpoint.share)
+
+    @property
+    def n_secondary(self) -> int:
+        return len(getattr(self.viewpoint, "secondary_ids", None) or [])
+
+    @property
+    def marked_quotes(self) -> list[Quote]:
+        """The quotes with the sentence of each that makes the key point."""
+        marks = getattr(self.viewpoint, "quote_sentences", None) or {}
+        return [quote(c, marks.get(str(c.id))) for c in self.quotes]
+
+
+@dataclass
+class Theme:
+    """A heading of the map and the key points listed under it."""
+
+    name: str
+    items: list[ViewpointView]
 
 
 @dataclass
@@ -84,9 +137,26 @@ class MapView:
     is_live: bool = True
     opinions: Any = None  # forum.services.opinions.OpinionsPage: groups, common ground, divisive statements
 
+    n_commenters: int = 0
+
     @property
     def ready(self) -> bool:
         return bool(self.viewpoints)
+
+    @property
+    def themes(self) -> list[Theme]:
+        """The key points under their themes, themes in map order (editors' viewpoints with no theme come
+        under "Editors' key points")."""
+        groups: dict[tuple[int, str], list[ViewpointView]] = {}
+        for item in self.viewpoints:
+            v = item.viewpoint
+            name = getattr(v, "theme", None) or (
+                "Editors' key points" if getattr(v, "curated", False) else "Key points"
+            )
+            groups.setdefault(
+                (getattr(v, "theme_index", 0) if getattr(v, "theme", None) else 99, name), []
+            ).append(item)
+        return [Theme(name, items) for (_, name), items in sorted(groups.items(), key=lambda kv: kv[0][0])]
 
 
 def _reactions_by_viewpoint(viewpoint_ids: list[int]) -> dict[int, Reaction]:
@@ -131,13 +201,20 @@ def _build(story: Story, viewpoints: list, reactions: dict[int, Reaction], **ext
     quotes = (
         {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))} if wanted else {}
     )
+    commenters = db.session.scalar(
+        select(func.count(func.distinct(Comment.author_id))).where(
+            Comment.story_id == story.id, Comment.status == "published"
+        )
+    )
     views = [
         ViewpointView(
             v,
             [quotes[q] for q in _quote_ids(v) if q in quotes and quotes[q].status == "published"],
             reactions.get(v.id, Reaction()),
+            n_commenters=commenters or 0,
         )
         for v in viewpoints
+        if v.n_members > 0  # a viewpoint no comment makes is never shown
     ]
     counts = db.session.execute(
         select(func.count())
@@ -154,6 +231,7 @@ def _build(story: Story, viewpoints: list, reactions: dict[int, Reaction], **ext
             other=next((v for v in views if v.viewpoint.is_other), None),
             n_comments=counts or 0,
             n_placed=placed or 0,
+            n_commenters=commenters or 0,
             **extra,
         )
     )
@@ -226,8 +304,13 @@ def snapshot(story: Story) -> dict[str, Any]:
                 "y": v.y,
                 "radius": v.radius,
                 "is_other": v.is_other,
+                "theme": v.theme,
+                "theme_index": v.theme_index or 0,
+                "secondary_ids": list(v.secondary_ids or []),
+                "quote_sentences": dict(v.quote_sentences or {}),
             }
             for v in viewpoints
+            if v.n_members > 0  # a viewpoint no comment makes is never published
         ],
     }
 

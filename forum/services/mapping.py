@@ -16,10 +16,9 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
-from forum.analysis.clustering import ViewpointClusterer
-from forum.analysis.constrained import ConstrainedClusterer
 from forum.analysis.embedders import Embedder
 from forum.analysis.identity import match_viewpoints
+from forum.analysis.keypoints import KeyPointAnalysis, given_threshold, key_point_settings, match_scores
 from forum.analysis.labeller import NullLabeller, make_labeller
 from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, build_map
 from forum.extensions import db
@@ -27,6 +26,7 @@ from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, Vi
 from forum.sanitize import plain_text
 from forum.services.locks import lock_stories, lock_story
 from forum.services.rows import rows_by_comment, upsert
+from forum.services.sentences import missing_sentences, sentences_with_vectors, store_sentences
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
 CURATED_MIN_SIMILARITY = 0.3
@@ -96,8 +96,15 @@ def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: 
     missing = [h for h in todo if h not in known]
     vectors: dict[str, bytes] = {h: known[h].vector for h in todo if h in known}
     if missing:
-        encoded = embedder.encode([texts[h] for h in missing], batch_size=batch_size).astype(np.float32)
-        vectors.update({h: encoded[i].tobytes() for i, h in enumerate(missing)})
+        # the sentences too (key point candidates, and the evidence a comment gives), in the same encode
+        # call; a one-sentence comment's sentence is its whole text, encoded once
+        sentences = missing_sentences([texts[h] for h in missing], embedder.name)
+        unique = list(dict.fromkeys([texts[h] for h in missing] + sentences))
+        encoded = dict(
+            zip(unique, embedder.encode(unique, batch_size=batch_size).astype(np.float32), strict=True)
+        )
+        vectors.update({h: encoded[texts[h]].tobytes() for h in missing})
+        store_sentences(embedder.name, {t: encoded[t] for t in sentences})
     now = datetime.now(UTC)
     rows = [
         {"comment_id": comment.id, "story_id": comment.story_id, "model_name": embedder.name, "text_hash": h,
@@ -205,16 +212,19 @@ def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", pr
     if rows:
         X = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), -1)
         fixed = _pinned_rows(curated, [r.id for r in rows], X)
-        clusterer = ViewpointClusterer(random_state=0, adapter=adapter_for(embedder.name))
-        if curated:
-            clusterer = ConstrainedClusterer(clusterer, fixed, n_fixed=len(curated))
+        texts = [plain_text(r.body) for r in rows]
+        sentences, S = sentences_with_vectors(texts, embedder.name, X.shape[1])
         result = build_map(
-            [plain_text(r.body) for r in rows],
+            texts,
             X,
             sides=[SIDE_VALUES.get(r.side, 0) for r in rows],
             authors=[r.author_id for r in rows],
             comment_ids=[r.id for r in rows],
-            clusterer=clusterer,
+            sentences=sentences,
+            sentence_embeddings=S,
+            key_points=KeyPointAnalysis(**key_point_settings(embedder.name)),
+            fixed=fixed,
+            n_fixed=len(curated),
         )
     else:
         result = DebateMap(viewpoints=[], labels=np.zeros(0, dtype=np.int64), other=None)
@@ -383,5 +393,40 @@ def _fill(viewpoint: Viewpoint, group: ViewpointSummary, position: int, run: Map
     viewpoint.x, viewpoint.y, viewpoint.radius = group.x, group.y, group.radius
     viewpoint.centroid = np.asarray(group.centroid, dtype=np.float32).tobytes()
     viewpoint.is_other = group.is_other
+    viewpoint.theme = group.theme or None
+    viewpoint.theme_index = int(group.theme_index)
+    viewpoint.secondary_ids = [int(i) for i in group.secondary_ids]
+    viewpoint.quote_sentences = {str(k): v for k, v in group.quote_sentences.items()}
     viewpoint.active = True
     viewpoint.updated_at = now
+
+
+def key_point_matches(story: Story, statement_vector: np.ndarray, model_name: str) -> list[tuple[int, float]]:
+    """Every analysed comment of ``story`` with how strongly it makes the key point whose embedding is
+    ``statement_vector`` (the map's own matching: the comment or its best sentence), best first."""
+    rows = db.session.execute(
+        select(Comment.id, Comment.body, CommentEmbedding.vector)
+        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
+        .where(
+            Comment.story_id == story.id,
+            Comment.status == "published",
+            CommentEmbedding.model_name == model_name,
+        )
+        .order_by(Comment.id)
+    ).all()
+    if not rows:
+        return []
+    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
+    sentences, S = sentences_with_vectors([plain_text(r.body) for r in rows], model_name, X.shape[1])
+    scores = match_scores(
+        np.asarray(statement_vector, dtype=np.float32).reshape(1, -1),
+        X,
+        sentence_embeddings=S,
+        sentence_owner=[s.owner for s in sentences],
+    )[0]
+    return sorted(((int(r.id), float(v)) for r, v in zip(rows, scores, strict=True)), key=lambda t: -t[1])
+
+
+def key_point_min_score(model_name: str) -> float:
+    """The score from which a comment makes a given key point (an editor's), for this model's embeddings."""
+    return given_threshold(model_name)

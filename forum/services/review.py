@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import select
 
-from forum.analysis.keypoints import match_scores
 from forum.extensions import db
 from forum.models import (
     AuditEntry,
@@ -28,7 +27,6 @@ from forum.times import as_utc
 
 MAX_HEADLINE = 300
 MAX_SUMMARY = 4000
-KEY_POINT_MIN_SCORE = 0.55
 
 
 def check_version(story: Story, seen: int | str | None) -> bool:
@@ -343,10 +341,10 @@ def add_key_point(story: Story, editor: User, statement: str | None, embedder, s
     ).all()
     if not rows:
         raise InvalidInput("There are no analysed comments yet to match the key point against.")
-    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
     statement_vec = embedder.encode([text])
-    scores = match_scores(statement_vec, X, adapter=mapping.adapter_for(embedder.name))[0]
-    chosen = [int(rows[i].id) for i in np.argsort(-scores) if scores[i] >= KEY_POINT_MIN_SCORE]
+    threshold = mapping.key_point_min_score(embedder.name)
+    matches = mapping.key_point_matches(story, statement_vec[0], embedder.name)
+    chosen = [comment_id for comment_id, score in matches if score >= threshold]
     viewpoint = Viewpoint(
         story_id=story.id,
         headline=text,
@@ -380,14 +378,7 @@ def add_key_point(story: Story, editor: User, statement: str | None, embedder, s
 
 
 def key_point_scores(story: Story, statement: str, embedder) -> list[tuple[int, float]]:
-    """Every analysed comment's match to ``statement`` (the KPA scores), best first."""
-    rows = db.session.execute(
-        select(Comment.id, CommentEmbedding.vector)
-        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where(Comment.story_id == story.id, Comment.status == "published")
-    ).all()
-    if not rows or not statement.strip():
+    """Every analysed comment's match to ``statement`` (the map's own matching), best first."""
+    if not statement.strip():
         return []
-    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
-    scores = match_scores(embedder.encode([statement]), X, adapter=mapping.adapter_for(embedder.name))[0]
-    return sorted(((int(r.id), float(s)) for r, s in zip(rows, scores, strict=True)), key=lambda t: -t[1])
+    return mapping.key_point_matches(story, embedder.encode([statement])[0], embedder.name)

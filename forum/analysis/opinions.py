@@ -2,22 +2,26 @@
 
 Votes come in as three parallel arrays (participant index, comment index, value: agree +1, disagree -1,
 pass 0). The pipeline follows the Pol.is math worker (``math/src/polismath/math``): participant filter
-(min(7, C) votes, topped up to the 15 most active), column-mean imputation and centring, two principal
+(min(7, C) votes, topped up to the 15 most active), column-mean imputation and centring, principal
 components, the sparsity-aware projection, then its two-stage clustering: k-means with 100 base clusters
-over the participants, weighted k-means of the base-cluster centres for k = 2..min(5, 2 + n_base / 12),
-k chosen by the silhouette of the base clusters. Both k-means stages start, as Pol.is does on a fresh
-conversation, from the first k distinct points (deterministic) and stop when no centre moves by 0.01
-(base: at most 100 steps, groups: at most 20). Statistics (repness, consensus, group-informed consensus,
-priorities) live in :mod:`forum.analysis.opinion_stats` and are re-exported here.
+over the participants (started from the first 100 distinct points, at most 100 steps, stopping when no
+centre moves by 0.01), weighted k-means of the base-cluster centres for k = 2..min(5, 2 + n_base / 12),
+k chosen by the silhouette of the base clusters. Statistics (repness, consensus, group-informed consensus,
+priorities) live in :mod:`forum.analysis.opinion_stats`, the k-means steps in
+:mod:`forum.analysis.opinion_kmeans`.
+
+Differences from Pol.is, each chosen by leave-one-conversation-out on shared Pol.is exports
+(``bench/polis_loco.py``, ``docs/benchmarks.md``): three principal components are clustered (two are drawn);
+the group stage takes the lowest-inertia of Pol.is's first-distinct start and 10 seeded k-means++ starts
+(``init="polis"`` restores Pol.is's single start); groups smaller than ``min_group_size`` are merged into the
+nearest group. ``k_rule="predict"`` chooses k by how well the groups predict held-out votes instead, and
+``max_k`` above 5 allows more groups when they clear a silhouette margin. There is no incremental state
+here: a live story's k is smoothed across recomputations by :func:`smooth_k` (a new k must win 4 in a row,
+as in Pol.is), which the service keeps with the cached result.
 
 Memory: after mean imputation and centring, a missing cell is exactly 0, so the centred matrix is as
 sparse as the votes (value - column mean at voted cells). PCA is a truncated SVD of that sparse matrix,
 and every count is a sparse product, so nothing of size participants x comments is ever dense.
-Differences from Pol.is: more than 5 groups are allowed (up to ``max_k``) when such a k beats the best
-k <= 5 by a silhouette margin of ``k_margin``; groups smaller than ``min_group_size`` are merged into the
-nearest group; there is no incremental state (Pol.is restarts each update from the previous update's
-clusters and changes k only after a new k wins 4 updates in a row), so groups depend on the final votes
-only.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from scipy.sparse.linalg import ArpackError, svds
 from sklearn.utils.extmath import randomized_svd
 
 from forum.analysis.opinion_kmeans import (
+    POLIS_MAX_K,
     base_silhouette,
     best_of_restarts,
+    choose_k,
     heldout_gain,
     merge_small,
     polis_kmeans,
     relabel_by_size,
+    smooth_k,
 )
 from forum.analysis.opinion_stats import (
     AGREE,
@@ -58,7 +65,6 @@ __all__ = [
     "OpinionGroups", "OpinionResult", "RepStatement", "choose_next_comment", "compute_opinion_groups",
     "next_comment_priorities", "polis_kmeans", "smooth_k",
 ]  # fmt: skip
-POLIS_MAX_K = 5
 
 
 @dataclass
@@ -400,33 +406,6 @@ def _geometry(
     positions = np.asarray(centred @ components) * scale[:, None]
     extremity = np.sqrt(n_cols) * np.abs(1 - mean) * np.linalg.norm(components[:, :2], axis=1)
     return positions, components, extremity
-
-
-def smooth_k(state: dict | None, chosen: int, buffer: int = 4) -> dict:
-    """Pol.is's k smoother for a live story: the groups keep their k until another k has been chosen by
-    ``buffer`` recomputations in a row. ``state`` is the previous return value (None at first); returns
-    {"k": the k to use, "challenger": the k that is winning, "wins": its run of wins}."""
-    if not state or state.get("k", 0) < 1:
-        return {"k": chosen, "challenger": chosen, "wins": 0}
-    if chosen == state["k"]:
-        return {"k": chosen, "challenger": chosen, "wins": 0}
-    wins = state.get("wins", 0) + 1 if state.get("challenger") == chosen else 1
-    if wins >= buffer:
-        return {"k": chosen, "challenger": chosen, "wins": 0}
-    return {"k": state["k"], "challenger": chosen, "wins": wins}
-
-
-def choose_k(scores: dict[int, float], margin: float) -> int:
-    """Best silhouette among k <= 5 (Pol.is's range; the smaller k on ties); the best k > 5 replaces it
-    only when its silhouette is higher by more than ``margin``."""
-    low = {k: v for k, v in scores.items() if k <= POLIS_MAX_K} or scores
-    best = min(low, key=lambda k: (-low[k], k))
-    high = {k: v for k, v in scores.items() if k > POLIS_MAX_K}
-    if high:
-        top = min(high, key=lambda k: (-high[k], k))
-        if high[top] > scores[best] + margin:
-            return top
-    return best
 
 
 def _assemble(p, c, v, labels, k, pos, components, extremity, active, pick) -> OpinionResult:

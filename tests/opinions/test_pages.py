@@ -207,3 +207,13 @@ def test_opinion_map_for_visitors_and_unknown_stories(client, camps):
     assert "Log in</a> and vote on at least 7 comments" in html
     assert "being computed" in html, "no result yet: visitors are told, not shown an empty map"
     assert client.get("/stories/nope/opinions").status_code == 404
+
+
+def test_vote_mode_shows_what_a_reply_replies_to(logged_in, reader):
+    story = make_story(slug="replies")
+    mine = make_comment(story, reader, "Cars should go, the old town is for walking.")  # never shown to me
+    other = make_user("replier")
+    make_comment(story, other, "Materially wrong, not wrong.", parent=mine)
+    html = logged_in.get("/stories/replies/vote").get_data(as_text=True)
+    assert "Materially wrong, not wrong." in html
+    assert f"In reply to {reader.display_name}: “Cars should go, the old town is for walking.”" in html

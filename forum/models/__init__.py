@@ -2,6 +2,7 @@
 
 from forum.models.analysis import (
     CommentEmbedding,
+    KeyPointPreview,
     MapRun,
     PublishedMap,
     SentenceEmbedding,
@@ -22,6 +23,7 @@ __all__ = [
     "Comment",
     "CommentEmbedding",
     "CommentRevision",
+    "KeyPointPreview",
     "MapRun",
     "OpinionCache",
     "PolisComment",

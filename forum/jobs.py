@@ -153,8 +153,17 @@ def task_add_key_point(story_id: int, editor_id: int, statement: str) -> None:
     db.session.commit()
 
 
+def task_preview_key_point(preview_id: int) -> None:
+    """Which comments an editor's key point would gather, before the editor adds it."""
+    from forum.services import key_point_previews
+
+    key_point_previews.compute_preview(preview_id, get_embedder())
+    db.session.commit()
+
+
 TASKS: dict[str, Callable[..., None]] = {
     "add_key_point": task_add_key_point,
+    "preview_key_point": task_preview_key_point,
     "embed_and_place": task_embed_and_place,
     "recompute_map": task_recompute_map,
     "sweep": task_sweep,

@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from forum.extensions import db, login_manager
 from forum.ids import parse_id
 from forum.models import User
-from forum.sanitize import render_comment
+from forum.sanitize import plain_text, render_comment
 from forum.services import moderation
 from forum.web import errors, health, security, vocabulary
 
@@ -77,6 +77,7 @@ def register_web(app: Flask) -> None:
     errors.register(app)
 
     app.add_template_filter(_markdown_filter, "markdown")
+    app.add_template_filter(plain_text, "plain_text")
     vocabulary.register(app)
     app.add_template_global(moderation.moderation_state, "moderation_state")
 

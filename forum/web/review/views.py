@@ -14,7 +14,7 @@ from forum import jobs
 from forum.extensions import db
 from forum.models import MapRun
 from forum.services import comments as comment_service
-from forum.services import debate_map, publishing, review
+from forum.services import debate_map, key_point_previews, publishing, review
 from forum.services.errors import ServiceError
 from forum.web.roles import guard, requires
 
@@ -85,6 +85,7 @@ def overview(slug: str):
         runs=runs,
         publication=debate_map.latest_publication(story),
         unplaced=publishing.unplaced_count(story),
+        preview=key_point_previews.latest_preview(story, current_user),
     )
 
 
@@ -213,6 +214,31 @@ def key_point(slug: str):
 
     return _act(
         story, queue, "Your key point is being matched against the comments; it appears in a few seconds."
+    )
+
+
+@bp.post("/key-point/preview")
+@requires("editor")
+def key_point_preview(slug: str):
+    """Queue a preview of the key point: the comments it would gather appear beside the form."""
+    story, f = comment_service.get_story(slug), _form()
+
+    def queue() -> None:
+        statement = review.clean_key_point(story, f.statement.data, f.map_version.data)
+        preview = key_point_previews.request_preview(story, current_user, statement)
+        db.session.commit()  # the worker reads the row
+        try:
+            jobs.submit("preview_key_point", preview.id)
+        except ServiceError:
+            preview.status = "failed"
+            db.session.commit()
+            raise
+
+    return _act(
+        story,
+        queue,
+        "The preview is being computed; it appears beside the form in a few seconds.",
+        "key-point",
     )
 
 

@@ -6,7 +6,8 @@
 (a) Embedding throughput, texts/s: ``SentenceTransformerEmbedder.encode`` against raw
     ``SentenceTransformer.encode`` on the same model object and the same texts (batch size 64), runs
     alternated, best of 3 each.
-(b) Recomputing a map from stored embeddings: ``build_map`` end to end (clustering, summaries, layout) per
+(b) Recomputing a map from stored embeddings: ``build_map`` end to end (key point analysis over the
+    comments and their sentences, quotes, themes, layout) per
     size, each size in a fresh subprocess so its peak RSS (VmHWM) is its own; beside it a
     BERTopic-style baseline in the same run (UMAP to 5-d with BERTopic's settings, HDBSCAN with min
     cluster size 5, c-TF-IDF over all members), capped at ``--baseline-cap`` seconds. Numba's one-off
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CACHE = Path("/tmp/forum_bench_cache/polis_minilm.npz")
-DEFAULT_DATA = Path("/work/shared/data/polis")
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "polis"
 
 
 def load_texts(data: Path) -> tuple[list[str], list[str]]:
@@ -99,40 +100,90 @@ def _peak_mib() -> float:
 # ---------------------------------------------------------------- workers (one subprocess per size)
 
 
-class _TimedClusterer:
-    """Wraps the default clusterer to time its share of ``build_map``."""
+def sentence_embeddings(texts: list[str], X: np.ndarray):
+    """The comments' sentences (as the product splits them) and their embeddings, cached under /tmp like the
+    comments' (a one-sentence comment's sentence is its own text and takes its vector)."""
+    from forum.analysis.sentences import candidate_sentences
 
-    def __init__(self, inner):
-        self.inner, self.seconds = inner, 0.0
+    sentences = candidate_sentences(texts)
+    own = {t: X[i] for i, t in enumerate(texts)}
+    wanted = sorted({s.text for s in sentences} - set(own))
+    path = CACHE.with_name("polis_minilm_sentences.npz")
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path, allow_pickle=True) as f:
+            known = dict(zip(f["texts"].tolist(), f["emb"], strict=True))
+    missing = [t for t in wanted if t not in known]
+    if missing:
+        from forum.analysis.embedders import SentenceTransformerEmbedder
 
-    def fit(self, X, sides=None):
-        start = time.perf_counter()
-        self.inner.fit(X, sides)
-        self.seconds = time.perf_counter() - start
-        self.labels_, self.centroids_ = self.inner.labels_, self.inner.centroids_
-        return self
+        print(f"encoding {len(missing)} sentences once (cached at {path}) ...", file=sys.stderr, flush=True)
+        known.update(zip(missing, SentenceTransformerEmbedder().encode(missing), strict=True))
+        keys = sorted(known)
+        np.savez(path, texts=np.array(keys, dtype=object), emb=np.stack([known[t] for t in keys]))
+    S = np.stack([own[s.text] if s.text in own else known[s.text] for s in sentences]).astype(np.float32)
+    return sentences, S
+
+
+def _timed_analysis():
+    """The shipped key point analysis, timing its share of ``build_map``."""
+    from forum.analysis.keypoints import KeyPointAnalysis
+
+    class Timed(KeyPointAnalysis):
+        seconds = 0.0
+
+        def fit(self, *args, **kwargs):
+            start = time.perf_counter()
+            super().fit(*args, **kwargs)
+            Timed.seconds = time.perf_counter() - start
+            return self
+
+    return Timed
 
 
 def worker_ours(texts, authors, X, n: int, out: Path) -> None:
     import sklearn.feature_extraction.text  # noqa: F401  (a long-lived worker has it loaded already)
 
-    from forum.analysis.clustering import ViewpointClusterer
     from forum.analysis.pipeline import build_map
+    from forum.analysis.sentences import Sentence
 
+    sentences, S = sentence_embeddings(texts, X)
     T, A, E = tiled(texts, authors, X, n)
-    clusterer = _TimedClusterer(ViewpointClusterer(random_state=0))
+    # the sentences of the tiled comments: each copy's sentences belong to that copy (jittered like it)
+    per_text: dict[int, list[int]] = {}
+    for j, s in enumerate(sentences):
+        per_text.setdefault(s.owner, []).append(j)
+    rng = np.random.default_rng(1)
+    rows, owners = [], []
+    for i in range(n):
+        for j in per_text.get(i % len(texts), []):
+            rows.append(j)
+            owners.append(i)
+    tiled_sentences = [
+        Sentence(o, sentences[j].text, sentences[j].key_point) for j, o in zip(rows, owners, strict=True)
+    ]
+    SE = S[rows] + (np.asarray(owners) >= len(texts))[:, None] * rng.normal(0, 0.01, (len(rows), S.shape[1]))
+    SE = (SE / np.linalg.norm(SE, axis=1, keepdims=True)).astype(np.float32)
+    from forum.analysis.keypoints import key_point_settings
+
+    # the cached embeddings are the base model's: its settings (the shipped encoder's are on its own scale)
+    analysis = _timed_analysis()(**key_point_settings("all-MiniLM-L6-v2"))
     start, cpu = time.perf_counter(), time.process_time()
-    m = build_map(T, E, sides=None, authors=A, comment_ids=list(range(n)), clusterer=clusterer)
+    m = build_map(
+        T, E, sides=None, authors=A, comment_ids=list(range(n)), sentences=tiled_sentences,
+        sentence_embeddings=SE, key_points=analysis,
+    )  # fmt: skip
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     other = m.other.n_members if m.other else 0
     result = {
         "seconds": total,
         "cpu_s": cpu,
-        "cluster_s": clusterer.seconds,
-        "rest_s": total - clusterer.seconds,
+        "cluster_s": type(analysis).seconds,
+        "rest_s": total - type(analysis).seconds,
         "k": len(m.viewpoints),
         "other_share": other / n,
         "peak_mib": _peak_mib(),
+        "sentences": len(rows),
     }
     out.write_text(json.dumps(result))
 
@@ -266,8 +317,9 @@ def main() -> None:
         cells = f"{e['n_texts']} | {e['ours']:.1f} | {e['raw']:.1f} | {e['ratio']:.0%}"
         print(f"| best of 3, alternated | {cells} |\n")
     print(
-        "| comments | ours build_map s | CPU s | clustering s | summaries+layout s | ours peak RSS MiB "
-        "| viewpoints | other | BERTopic-style s | UMAP/HDBSCAN/c-TF-IDF s | baseline peak RSS MiB | topics |"
+        "| comments | ours build_map s | CPU s | key point analysis s | quotes+themes+layout s "
+        "| ours peak RSS MiB | key points | unmatched | BERTopic-style s | UMAP/HDBSCAN/c-TF-IDF s "
+        "| baseline peak RSS MiB | topics |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in report["maps"]:

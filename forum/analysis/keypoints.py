@@ -126,20 +126,40 @@ def match_scores(
         (k, n) scores; a comment makes a key point from about :func:`given_threshold`.
     """
     del adapter
-    C = normalise(comment_embeddings)
+    C = np.asarray(comment_embeddings, dtype=np.float32)
     K = normalise(key_point_embeddings)
     if K.shape[1] != C.shape[1]:
         raise ValueError(f"dimension mismatch: {K.shape[1]} vs {C.shape[1]}")
-    mean = float(centre) * C.mean(axis=0) if centre and len(C) > 1 else None
-    scores = _centre(K, mean) @ _centre(C, mean).T
+    mean = None
+    if centre and len(C) > 1:
+        mean = float(centre) * sum(normalise(C[i : i + _BLOCK]).sum(axis=0) for i in range(0, len(C), _BLOCK))
+        mean = (mean / len(C)).astype(np.float32)
+    Kc = _centre(K, mean)
+    scores = _blocked(Kc, C, mean)
     if sentence_embeddings is not None and len(sentence_embeddings):
         owner = np.asarray(sentence_owner, dtype=np.int64)
-        by_sentence = _centre(K, mean) @ _centre(sentence_embeddings, mean).T
+        by_sentence = _blocked(Kc, np.asarray(sentence_embeddings, dtype=np.float32), mean)
         best = np.full_like(scores, -np.inf)
         for j in range(len(K)):
             np.maximum.at(best[j], owner, by_sentence[j])
         scores = np.maximum(scores, best)
     return scores.astype(np.float32)
+
+
+_BLOCK = 32768  # rows centred at a time: memory stays flat on 100,000-comment stories
+
+
+def _blocked(Kc: np.ndarray, X: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
+    """``Kc @ centre(X).T`` computed a block of rows at a time."""
+    out = np.empty((len(Kc), len(X)), dtype=np.float32)
+    for i in range(0, len(X), _BLOCK):
+        out[:, i : i + _BLOCK] = Kc @ _centre(X[i : i + _BLOCK], mean).T
+    return out
+
+
+def _min_support(n: int) -> int:
+    """Comments a key point must bring: 1.5% of a small discussion (at least 3), 0.2% of a huge one."""
+    return max(3, int(np.ceil(0.015 * min(n, 2000))), int(np.ceil(0.002 * n)))
 
 
 class KeyPointAnalysis:
@@ -154,7 +174,8 @@ class KeyPointAnalysis:
         min_match: the lowest adaptive match threshold.
         secondary_threshold: score from which a comment also counts for a key point other than its best.
         duplicate_similarity: a candidate this similar (cosine) to a chosen key point is a near-duplicate.
-        min_support: least number of new comments a key point must bring; None = ``max(3, 1.5% of n)``.
+        min_support: least number of new comments a key point must bring; None = 1.5% of the comments (at
+            least 3; past 2,000 comments it grows more slowly, to 0.2% of them).
         max_key_points: upper bound on the number of key points.
         max_secondary: further key points a comment may support besides its primary one.
         max_candidates: candidates considered on large inputs (a seeded sample of the best-formed ones).
@@ -273,7 +294,7 @@ class KeyPointAnalysis:
         matches = (self.threshold_ <= M) & ~clash
         # a candidate always makes its own comment's point
         matches[np.arange(len(cand)), own] = True
-        min_support = self.min_support or max(3, int(np.ceil(0.015 * n)))
+        min_support = self.min_support or _min_support(n)
         need = max(2, int(np.ceil(min_support * len(rows) / n)))
         Kc = _centre(K[cand], mean)
         covered = np.zeros(len(rows), dtype=bool)

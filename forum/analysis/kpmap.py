@@ -94,16 +94,20 @@ def key_point_groups(
     free = np.flatnonzero(fixed < 0)
     analysis = analysis if analysis is not None else KeyPointAnalysis()
     cand_free = np.flatnonzero(is_cand & np.isin(owner, free))
-    sent_free = np.flatnonzero(np.isin(owner, free))
     local = np.full(n, -1, dtype=np.int64)
     local[free] = np.arange(len(free))
+    if len(free) == n:  # nothing curated: no copies of the (possibly large) arrays
+        rows_X, rows_S, s_owner = X, S, owner
+    else:
+        sent_free = np.flatnonzero(np.isin(owner, free))
+        rows_X, rows_S, s_owner = X[free], S[sent_free], local[owner[sent_free]]
     analysis.fit(
-        X[free],
+        rows_X,
         S[cand_free],
         local[owner[cand_free]],
         sides=sides[free],
-        sentence_embeddings=S[sent_free],
-        sentence_owner=local[owner[sent_free]],
+        sentence_embeddings=rows_S,
+        sentence_owner=s_owner,
     )
     labels = np.full(n, -1, dtype=np.int64)
     labels[free] = np.where(analysis.labels_ >= 0, analysis.labels_, -1)

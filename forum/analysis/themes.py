@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FILLER_WORDS", "ThemeGrouper", "theme_label"]
+__all__ = ["FILLER_WORDS", "ThemeGrouper", "content_words", "distinctive_terms", "theme_label"]
 
 # Words that carry no topic, beside scikit-learn's English stop words.
 _FILLER = """
@@ -34,6 +34,14 @@ def _stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return sorted(set(ENGLISH_STOP_WORDS) | FILLER_WORDS)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry its content, in order (stop and filler words left out)."""
+    import re
+
+    stop = set(_stop_words())
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text) if w.lower() not in stop and len(w) > 2]
 
 
 def distinctive_terms(texts: Sequence[str], groups: Sequence[Sequence[int]], n: int = 3) -> list[list[str]]:

@@ -108,6 +108,13 @@ class ViewpointView:
         return round(100 * self.viewpoint.share)
 
     @property
+    def short_label(self) -> str:
+        """Three content words of the key point, to label its bubble ("labs grade policy")."""
+        from forum.analysis.themes import content_words
+
+        return " ".join(content_words(self.viewpoint.title)[:3])
+
+    @property
     def n_secondary(self) -> int:
         return len(getattr(self.viewpoint, "secondary_ids", None) or [])
 

@@ -49,7 +49,8 @@ def test_preview_that_gathers_nothing_says_so(app, client, debate):
     login(client, "kp_editor2")
     post_form(
         client, f"/editor/stories/{story.slug}/map/key-point/preview",
-        {"statement": "Quarterly zebra migrations confuse lighthouse keepers.", "map_version": story.map_version},
+        {"statement": "Quarterly zebra migrations confuse lighthouse keepers.",
+         "map_version": story.map_version},
     )  # fmt: skip
     jobs.drain(app)
     assert "No comment" in _overview(client, story)

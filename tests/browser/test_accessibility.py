@@ -74,17 +74,11 @@ def contexts(browser, live_server, prepared):
         ctx.close()
 
 
-MAP_REWRITE = pytest.mark.xfail(
-    reason="LEAD: the debate-map templates (bubble SVG, map list) are being rewritten; axe finds "
-    "nested-interactive (serious) in the bubble SVG today. Remove this mark once the rewrite lands.",
-    strict=False,
-)
-
 PAGES = [
     # (visitor, path, label)
     (None, "/", "home"),
     (None, f"/stories/{SLUG}", "story"),
-    pytest.param(None, f"/stories/{SLUG}/map", "debate map", marks=MAP_REWRITE, id="debate map"),
+    (None, f"/stories/{SLUG}/map", "debate map"),
     ("axe_reader", f"/stories/{SLUG}/vote", "vote"),
     ("axe_reader", f"/stories/{SLUG}/opinions", "opinion groups"),
     (None, f"/stories/{SLUG}/opinions", "opinion groups, signed out"),

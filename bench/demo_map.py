@@ -115,8 +115,10 @@ def run(embedder: str) -> dict:
         themes=len({v.theme for v in result.viewpoints}),
         seconds=round(seconds, 3),
     )
-    out = {"embedder": embedder, "n_comments": len(texts), "n_arguments": len(set(gold) - {""}),
-           "embed_seconds": round(t_embed, 1), "ours": ours, "baselines": {}, "map": result}  # fmt: skip
+    out_kp = _editor_key_points(embedder, texts, X, sentences, S, gold)
+    out = {"editor_key_points": out_kp, "embedder": embedder, "n_comments": len(texts),
+           "n_arguments": len(set(gold) - {""}), "embed_seconds": round(t_embed, 1), "ours": ours,
+           "baselines": {}, "map": result}  # fmt: skip
     from sklearn.cluster import KMeans
 
     from forum.analysis.clustering import ViewpointClusterer
@@ -129,6 +131,31 @@ def run(embedder: str) -> dict:
         lab = KMeans(n_clusters=n_gold, n_init=10, random_state=0).fit_predict(emb)
         out["baselines"][name] = score(gold, lab) | {"k": n_gold}
     return out
+
+
+# The issue's two editor key points, and the demo argument they state.
+EDITOR_KEY_POINTS = (
+    ("Independent auditors should check the risk reports before release.", "no_self_grading"),
+    ("Someone independent needs to check the labs' safety claims.", "no_self_grading"),
+)
+
+
+def _editor_key_points(embedder, texts, X, sentences, S, gold) -> list[dict]:
+    """How many comments each editor key point gathers (the product's matching and threshold), and how many
+    of them make the argument it states."""
+    from forum.analysis.embedders import make_embedder
+    from forum.analysis.keypoints import given_threshold, match_scores
+
+    model = make_embedder(embedder)
+    rows = []
+    for statement, argument in EDITOR_KEY_POINTS:
+        v = encode(embedder, [statement])
+        scores = match_scores(v, X, sentence_embeddings=S, sentence_owner=[s.owner for s in sentences])[0]
+        got = np.flatnonzero(scores >= given_threshold(model.name))
+        rows.append({"statement": statement, "gathered": len(got),
+                     "making_it": int((gold[got] == argument).sum()),
+                     "argument_total": int((gold == argument).sum())})  # fmt: skip
+    return rows
 
 
 def print_table(r: dict) -> None:
@@ -150,6 +177,13 @@ def print_table(r: dict) -> None:
         )
 
 
+def print_editor_key_points(r: dict) -> None:
+    print("\n| editor's key point | comments gathered | of them making that argument | comments making it |")
+    print("|---|---|---|---|")
+    for k in r["editor_key_points"]:
+        print(f"| {k['statement']} | {k['gathered']} | {k['making_it']} | {k['argument_total']} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--embedder", default="minilm")
@@ -158,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     r = run(a.embedder)
     print_table(r)
+    print_editor_key_points(r)
     if a.show:
         m = r.pop("map")
         for v in sorted(m.viewpoints, key=lambda v: (v.theme_index, v.index)):

@@ -266,6 +266,13 @@ def previous_clusterer(X, sides, texts, gold):
     return ViewpointClusterer(adapter=None).fit(X, sides).labels_
 
 
+def previous_product(X, sides, texts, gold):
+    """The map before key points: the viewpoint clusterer with its shipped adapter (base MiniLM only)."""
+    from forum.analysis.clustering import ViewpointClusterer
+
+    return ViewpointClusterer().fit(X, sides).labels_
+
+
 def make_ours(embedder: str, cache: Path, violations: list, **settings):
     """The product's map (key point analysis over the arguments' sentences) as a ``cluster_fn``; headline
     problems of every key point it states are appended to ``violations``."""
@@ -315,6 +322,9 @@ def run(data: str, split_name: str, cache: Path, embedder: str = "minilm", basel
     b["base MiniLM, plain cosine matching"] = kpa_map(base, cosine_scores)
     b["base MiniLM, cosine, all topic key points"] = kpa_map(base, cosine_scores, same_stance_only=False)
     if baselines:
+        b["previous map (clusterer + adapter), base MiniLM"] = evaluate_method(
+            base, previous_product, "product"
+        )
         b["previous clusterer, base MiniLM"] = evaluate_method(base, previous_clusterer, "previous")
         b["previous clusterer, this encoder"] = evaluate_method(split, previous_clusterer, "previous")
         b["k-means gold k, base MiniLM"] = evaluate_method(base, _per_side(kmeans_minilm), "kmeans")

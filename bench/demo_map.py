@@ -124,6 +124,10 @@ def run(embedder: str) -> dict:
     from forum.analysis.clustering import ViewpointClusterer
 
     n_gold = len(set(gold) - {""})
+    lab = ViewpointClusterer().fit(base_X, sides).labels_
+    out["baselines"]["previous map (clusterer + adapter), base MiniLM"] = score(gold, lab) | {
+        "k": int(lab.max()) + 1
+    }
     for name, emb in (("previous clusterer, base MiniLM", base_X), ("previous clusterer, this encoder", X)):
         lab = ViewpointClusterer(adapter=None).fit(emb, sides).labels_
         out["baselines"][name] = score(gold, lab) | {"k": int(lab.max()) + 1}

@@ -201,7 +201,21 @@ def _schemas(max_length: int) -> dict[str, Any]:
                 "x": {"type": ["number", "null"]},
                 "y": {"type": ["number", "null"]},
                 "radius": {"type": ["number", "null"]},
+                "theme": {
+                    "type": ["string", "null"],
+                    "description": "the theme the key point is listed under",
+                },
+                "secondary_ids": {
+                    "type": "array",
+                    "items": integer,
+                    "description": "comments whose main point is another but that make this one too",
+                },
                 "quotes": {"type": "array", "items": _ref("Comment")},
+                "quote_sentences": {
+                    "type": "object",
+                    "additionalProperties": string,
+                    "description": "for each quote (by comment id), the sentence that makes the key point",
+                },
                 "reaction": _ref("Counts"),
             }
         ),
@@ -211,6 +225,7 @@ def _schemas(max_length: int) -> dict[str, Any]:
                 "story": string,
                 "ready": {"type": "boolean"},
                 "n_comments": integer,
+                "n_commenters": {"type": "integer", "description": "distinct readers who commented"},
                 "n_placed": integer,
                 "viewpoints": {"type": "array", "items": _ref("Viewpoint")},
                 "other": _nullable(_ref("Viewpoint")),

@@ -83,7 +83,12 @@ def viewpoint(v: Viewpoint | SnapshotViewpoint, quotes: list[Comment], reaction:
         "x": v.x,
         "y": v.y,
         "radius": v.radius,
+        "theme": getattr(v, "theme", None) or None,
+        "secondary_ids": [int(i) for i in (getattr(v, "secondary_ids", None) or [])],
         "quotes": [comment(q) for q in quotes],
+        "quote_sentences": {
+            str(q.id): s for q in quotes if (s := (getattr(v, "quote_sentences", None) or {}).get(str(q.id)))
+        },
         "reaction": _reaction(reaction),
     }
 
@@ -97,6 +102,7 @@ def debate_map(view: MapView) -> dict[str, Any]:
         "story": view.story.slug,
         "ready": view.ready,
         "n_comments": view.n_comments,
+        "n_commenters": view.n_commenters,
         "n_placed": view.n_placed,
         "viewpoints": [_view(v) for v in view.viewpoints],
         "other": _view(view.other) if view.other is not None else None,

@@ -363,6 +363,18 @@ def viewpoint_members(viewpoint: Viewpoint) -> list[Comment]:
     )
 
 
+def viewpoint_secondaries(viewpoint: Viewpoint) -> list[Comment]:
+    """Published comments whose main point is another key point but that make this one too."""
+    ids = [int(i) for i in (viewpoint.secondary_ids or [])]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Comment).where(Comment.id.in_(ids), Comment.status == "published").order_by(Comment.id)
+        )
+    )
+
+
 def comment_viewpoint(comment_id: int) -> Viewpoint | None:
     member = db.session.get(ViewpointMember, comment_id)
     return member.viewpoint if member is not None and member.viewpoint.active else None

@@ -1,6 +1,8 @@
+from sqlalchemy import select
+
 from forum import jobs
 from forum.extensions import db
-from forum.models import Viewpoint
+from forum.models import Viewpoint, ViewpointMember
 from tests.conftest import make_user
 from tests.factories import make_comment, make_story
 
@@ -66,7 +68,10 @@ def test_viewpoint_page_shows_all_members(app, client, debate):
     jobs.drain(app)
     v = next(v for v in story_viewpoints(story) if not v.is_other)
     html = client.get(f"/stories/{story.slug}/map/viewpoints/{v.id}").get_data(as_text=True)
-    assert v.headline in html and html.count('<li class="comment"') == v.n_members
+    assert v.headline in html and html.count('<li class="comment"') == v.n_members + len(
+        v.secondary_ids or []
+    )
+    assert f"{v.n_authors} commenter" in html
     other = make_story()
     assert client.get(f"/stories/{other.slug}/map/viewpoints/{v.id}").status_code == 404
     assert client.get(f"/stories/{story.slug}/map/viewpoints/999999").status_code == 404
@@ -96,3 +101,22 @@ def test_cli_analyse_and_reembed(app, debate):
     assert result.exit_code == 0 and "viewpoints from 17 comments" in result.output
     assert runner.invoke(args=["forum", "analyse", "no-such-story"]).exit_code == 1
     assert runner.invoke(args=["forum", "analyse"]).exit_code == 2
+
+
+def test_key_point_page_lists_the_comments_that_also_make_it(app, client, debate):
+    story, posted = debate
+    jobs.drain(app)
+    vps = [v for v in story_viewpoints(story) if not v.is_other]
+    v, other = vps[0], vps[1]
+    also = next(
+        iter(
+            db.session.scalars(
+                select(ViewpointMember.comment_id).where(ViewpointMember.viewpoint_id == other.id)
+            )
+        )
+    )
+    v.secondary_ids = [also]
+    db.session.commit()
+    html = client.get(f"/stories/{story.slug}/map/viewpoints/{v.id}").get_data(as_text=True)
+    assert "Also making this point" in html and f'id="c{also}"' in html
+    assert "1 more that also make it" in html

@@ -69,7 +69,8 @@ def test_frame_shows_the_published_map_compactly(client, site):
     html = frame(client, site="news", story=story.id).get_data(as_text=True)
     assert "Viewpoint headline 0" in html and "Viewpoint headline 1" in html
     assert html.count('class="fw-bubble side-') == 2
-    assert '<meter min="0" max="100" value="60"' in html and "40%</strong> of readers" in html
+    assert '<meter min="0" max="100" value="60"' in html and "commenters</span>" in html
+    assert "key points from" in html and "a comment can make several" in html
     assert f"/stories/{story.slug}/map" in html
 
 

@@ -27,7 +27,11 @@ def viewpoint(slug: str, viewpoint_id: int):
             "errors/error.html", message="There is no such viewpoint on this story.", status=404
         ), 404
     return render_template(
-        "maps/viewpoint.html", story=story, vp=vp, members=debate_map.viewpoint_members(vp)
+        "maps/viewpoint.html",
+        story=story,
+        vp=vp,
+        members=debate_map.viewpoint_members(vp),
+        also=debate_map.viewpoint_secondaries(vp),
     )
 
 

@@ -4,11 +4,11 @@ After Bar-Haim et al. (ACL 2020, EMNLP 2020), without text generation:
 
 1. candidates: the comments' sentences that can state a key point (:mod:`forum.analysis.sentences`);
 2. matching: how strongly each comment makes each candidate, the best cosine similarity between the
-   candidate and the comment or any of its sentences, in the story's own geometry (the story's mean vector
-   is taken out, so what every comment shares, the story's subject, does not count as agreement);
+   candidate and the comment or any of its sentences, in the story's own geometry (part of the story's
+   mean vector is taken out, so what every comment shares, the story's subject, counts less as agreement);
 3. selection: greedily the candidate that the most not-yet-covered comments match, skipping
    near-duplicates of chosen ones and candidates the other side's readers make, until a candidate would
-   add fewer than ``min_support`` comments;
+   add fewer than ``min_support`` comments (the match threshold can adapt to the discussion);
 4. assignment: every comment to its best-matching key point (its primary), plus up to ``max_secondary``
    further key points it also matches well; comments that match none stay unmatched.
 
@@ -178,7 +178,9 @@ class KeyPointAnalysis:
             least 3; past 2,000 comments it grows more slowly, to 0.2% of them).
         max_key_points: upper bound on the number of key points.
         max_secondary: further key points a comment may support besides its primary one.
-        max_candidates: candidates considered on large inputs (a seeded sample of the best-formed ones).
+        max_candidates: candidates considered on large inputs (a seeded sample of them).
+        max_selection_rows: comments the selection looks at on large inputs (a seeded sample; every
+            comment is still matched to the chosen key points).
         centre: how much of the comments' mean vector to take out before matching (0 to 1).
         refine_iter: k-medoids passes after the greedy selection (each key point moves to the candidate
             its comments match best); 0 keeps the greedy choice.

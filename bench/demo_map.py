@@ -31,7 +31,10 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from argkp import embed_texts  # noqa: E402
 
 from forum.analysis.pipeline import build_map  # noqa: E402
 from forum.analysis.sentences import candidate_sentences, headline_problems  # noqa: E402
@@ -44,21 +47,7 @@ SIDES = {"agree": 1, "disagree": -1}
 
 def encode(name: str, texts: list[str]) -> np.ndarray:
     """Embeddings of ``texts`` by the product's embedder ``name``, cached by model name and text."""
-    from forum.analysis.embedders import make_embedder
-
-    embedder = make_embedder(name)
-    path = CACHE / f"demo_{embedder.name}.npz"
-    known: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path, allow_pickle=True) as f:
-            known = dict(zip(f["texts"].tolist(), f["emb"], strict=True))
-    missing = sorted(set(texts) - set(known))
-    if missing:
-        known.update(zip(missing, embedder.encode(missing), strict=True))
-        CACHE.mkdir(parents=True, exist_ok=True)
-        keys = sorted(known)
-        np.savez(path, texts=np.array(keys, dtype=object), emb=np.stack([known[t] for t in keys]))
-    return np.stack([known[t] for t in texts]).astype(np.float32)
+    return embed_texts(texts, CACHE / "demo_minilm.npz", name)
 
 
 def score(gold: np.ndarray, labels: np.ndarray) -> dict[str, float]:

@@ -98,3 +98,13 @@ def test_viewpoints_before_and_after_the_map(client, app, debate):
     assert detail["id"] == first["id"] and detail["members"]["total"] == first["n_members"]
     assert len(detail["members"]["items"]) == 2
     error_of(client.get(f"/api/stories/{story.slug}/viewpoints/2147483647"), 404)
+
+
+def test_openapi_documents_key_points_and_group_labels(client, session):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    viewpoint = schemas["Viewpoint"]["properties"]
+    assert {"theme", "secondary_ids", "quote_sentences"} <= set(viewpoint)
+    assert "n_commenters" in schemas["DebateMap"]["properties"]
+    group = schemas["OpinionGroups"]["properties"]["groups"]["items"]["properties"]
+    assert "label" in group
+    assert {"n", "of", "n_rest", "of_rest"} <= set(schemas["Statement"]["properties"])

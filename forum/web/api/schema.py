@@ -240,6 +240,16 @@ def _schemas(max_length: int) -> dict[str, Any]:
                 "pct": integer,
                 "pct_rest": integer,
                 "group_pcts": {"type": "array", "items": integer},
+                "n": {
+                    "type": "integer",
+                    "description": "readers in the group (or everyone) who voted that way",
+                },
+                "of": {
+                    "type": "integer",
+                    "description": "readers in the group (or everyone) who voted on it",
+                },
+                "n_rest": {"type": "integer", "description": "the same count among everyone else"},
+                "of_rest": {"type": "integer", "description": "everyone else who voted on it"},
             }
         ),
         "OpinionGroups": _obj(
@@ -255,6 +265,10 @@ def _schemas(max_length: int) -> dict[str, Any]:
                         {
                             "index": integer,
                             "name": string,
+                            "label": {
+                                "type": ["string", "null"],
+                                "description": "what sets the group apart, or the editors' name for it",
+                            },
                             "size": integer,
                             "share_pct": integer,
                             "is_mine": {"type": "boolean"},

@@ -15,6 +15,7 @@ from forum.services import accounts, mapping
 from forum.services import opinions as opinion_service
 from forum.services import sites as site_service
 from tests.browser.axe import axe_context, describe, violations
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 SLUG = "anthropic-rsp-3"
@@ -62,10 +63,7 @@ def contexts(browser, live_server, prepared):
     for name in PASSWORDS:
         ctx = axe_context(browser)
         page = ctx.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#username", name)
-        page.fill("#password", PASSWORDS[name])
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, base, name, PASSWORDS[name])
         page.wait_for_url(f"{base}/")
         page.close()
         made[name] = ctx

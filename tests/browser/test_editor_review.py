@@ -8,6 +8,7 @@ from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
 from forum.models import Story, Viewpoint
 from forum.services import accounts, mapping
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,7 @@ def mapped_demo(live_server):
 def test_editor_merges_renames_publishes(live_server, page, mapped_demo):
     story_id, slug, first, second = mapped_demo
     base = live_server.config["LIVE_URL"]
-    page.goto(f"{base}/login")
-    page.fill("#username", "editor_b")
-    page.fill("#password", "editor password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "editor_b", "editor password")
     page.get_by_role("link", name="Editor").first.wait_for()
 
     page.goto(f"{base}/editor/stories/{slug}/map")

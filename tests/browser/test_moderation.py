@@ -7,16 +7,10 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.services import accounts
+from tests.browser.helpers import log_in
 from tests.factories import make_story
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "a long password")
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser):
@@ -33,7 +27,7 @@ def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser)
     try:
         reader = reader_ctx.new_page()
         reader.set_default_timeout(10_000)
-        _log_in(reader, base, "held_reader")
+        log_in(reader, base, "held_reader")
         reader.goto(f"{base}/stories/{slug}")
         reader.fill("#body", "Browser moderation: this waits for an editor.")
         reader.get_by_role("button", name="Post comment").click()
@@ -50,7 +44,7 @@ def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser)
 
         editor = editor_ctx.new_page()
         editor.set_default_timeout(10_000)
-        _log_in(editor, base, "mod_editor")
+        log_in(editor, base, "mod_editor")
         editor.get_by_role("link", name="Editor", exact=True).click()
         editor.get_by_role("link", name="Moderation", exact=True).click()
         row = editor.locator("tr.queue-item", has_text="this waits for an editor")

@@ -14,16 +14,10 @@ from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
 from forum.models import Story
 from forum.services import accounts, mapping
+from tests.browser.helpers import log_in
 from tests.factories import make_story
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "a long password")
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_reject_with_a_reason_then_the_reader_mends_and_resubmits(live_server, browser):
@@ -39,7 +33,7 @@ def test_reject_with_a_reason_then_the_reader_mends_and_resubmits(live_server, b
     try:
         reader = reader_ctx.new_page()
         reader.set_default_timeout(10_000)
-        _log_in(reader, base, "news_reader")
+        log_in(reader, base, "news_reader")
         reader.goto(f"{base}/stories/{slug}")
         reader.fill("#body", "Browser rejection: buy my newsletter, it explains everything.")
         reader.get_by_role("button", name="Post comment").click()
@@ -47,7 +41,7 @@ def test_reject_with_a_reason_then_the_reader_mends_and_resubmits(live_server, b
 
         editor = editor_ctx.new_page()
         editor.set_default_timeout(10_000)
-        _log_in(editor, base, "news_editor")
+        log_in(editor, base, "news_editor")
         editor.goto(f"{base}/editor/moderation")
         row = editor.locator("tr.queue-item", has_text="buy my newsletter")
         expect(row).to_be_visible()
@@ -92,7 +86,7 @@ def test_editor_reaches_the_map_review_from_the_dashboard(live_server, page):
         accounts.register_user("map_editor", "a long password", "Map Editor", role="editor")
         db.session.commit()
         db.session.remove()
-    _log_in(page, base, "map_editor")
+    log_in(page, base, "map_editor")
     page.get_by_role("link", name="Editor", exact=True).click()
     row = page.locator("tr", has_text="Anthropic scales back")
     row.get_by_role("link", name="Map review").click()

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forum import jobs
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -68,10 +69,7 @@ def test_visitor_sees_named_groups_and_an_editor_renames_one(live_server, page, 
     expect(first.locator(".shares").first).to_contain_text(re.compile(r"\d+ of \d+ in group A \(\d+%\)"))
     expect(page.locator("form.group-name-form")).to_have_count(0)
 
-    page.goto(f"{base}/login")
-    page.fill("#username", "groups_editor")
-    page.fill("#password", "editor password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "groups_editor", "editor password")
     page.goto(f"{base}/stories/anthropic-rsp-3/opinions")
     form = page.locator("li.opinion-group").first.locator("form.group-name-form")
     form.get_by_label("Editor: name group A").fill("Keep the safety promises")

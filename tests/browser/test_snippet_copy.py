@@ -10,6 +10,7 @@ from forum.extensions import db
 from forum.models import Site, Story
 from forum.services import accounts
 from forum.services import sites as site_service
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,7 @@ def test_the_copy_button_puts_the_storys_snippet_on_the_clipboard(browser, live_
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
     try:
-        page.goto(f"{base}/login")
-        page.fill("#username", "snippet_editor")
-        page.fill("#password", "editor password")
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, base, "snippet_editor", "editor password")
         page.goto(f"{base}/editor/sites/{site_id}/snippet")
         block = page.locator(f"#story-{story_id}")
         expect(block).to_contain_text(f"Story id {story_id}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from forum.extensions import db
-from forum.models import Comment, Story
+from forum.models import Comment, Story, Viewpoint
 from forum.sanitize import render_comment
 
 _seq = itertools.count(1)
@@ -50,3 +52,14 @@ def make_comment(
     db.session.add(comment)
     db.session.commit()
     return comment
+
+
+def active_viewpoints(story: Story) -> list[Viewpoint]:
+    """The story's live viewpoints (not "other comments"), in map order."""
+    return list(
+        db.session.scalars(
+            select(Viewpoint)
+            .where(Viewpoint.story_id == story.id, Viewpoint.active, Viewpoint.is_other.is_(False))
+            .order_by(Viewpoint.position)
+        )
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from sqlalchemy import select
 
 from forum import jobs
@@ -14,32 +13,7 @@ from forum.extensions import db
 from forum.models import PublishedMap, Viewpoint, ViewpointMember
 from forum.services import mapping
 from tests.conftest import login, make_user, post_form
-from tests.factories import make_comment, make_story
-
-
-@pytest.fixture
-def mapped(app, debate):
-    story, posted = debate
-    jobs.drain(app)
-    db.session.refresh(story)
-    return story, posted
-
-
-@pytest.fixture
-def editor(client, session):
-    make_user("editor1", role="editor")
-    login(client, "editor1")
-    return client
-
-
-def _vps(story):
-    return list(
-        db.session.scalars(
-            select(Viewpoint)
-            .where(Viewpoint.story_id == story.id, Viewpoint.active, Viewpoint.is_other.is_(False))
-            .order_by(Viewpoint.position)
-        )
-    )
+from tests.factories import active_viewpoints, make_comment, make_story
 
 
 def _members(v):
@@ -61,22 +35,25 @@ def test_only_editors_reach_the_review(client, mapped):
     login(client, "plainreader")
     assert client.get(url).status_code == 403
     assert (
-        _post(client, story, "rename", viewpoint_id=_vps(story)[0].id, headline="Hijacked").status_code == 403
+        _post(
+            client, story, "rename", viewpoint_id=active_viewpoints(story)[0].id, headline="Hijacked"
+        ).status_code
+        == 403
     )
-    assert _vps(story)[0].editor_headline is None
+    assert active_viewpoints(story)[0].editor_headline is None
 
 
 def test_overview_lists_viewpoints_with_forms(editor, mapped):
     story, _ = mapped
     html = editor.get(f"/editor/stories/{story.slug}/map").get_data(as_text=True)
-    for v in _vps(story):
+    for v in active_viewpoints(story):
         assert f'id="vp-{v.id}"' in html and v.headline in html
     assert "Publish this map" in html and "Merge into" in html and "Split into" in html
 
 
 def test_rename_and_its_bad_input(editor, mapped):
     story, _ = mapped
-    v = _vps(story)[0]
+    v = active_viewpoints(story)[0]
     assert _post(editor, story, "rename", viewpoint_id=v.id, headline="   ").status_code == 400
     assert _post(editor, story, "rename", viewpoint_id=v.id, headline="x" * 301).status_code == 400
     assert (
@@ -101,7 +78,7 @@ def test_rename_and_its_bad_input(editor, mapped):
 
 def test_merge_moves_members_and_refuses_bad_pairs(editor, mapped):
     story, _ = mapped
-    a, b = _vps(story)[:2]
+    a, b = active_viewpoints(story)[:2]
     before = _members(a) | _members(b)
     assert _post(editor, story, "merge", viewpoint_id=a.id, target_id=a.id).status_code == 400
     other_story = make_story()
@@ -117,7 +94,7 @@ def test_merge_moves_members_and_refuses_bad_pairs(editor, mapped):
 
 def test_move_comment_and_bad_moves(editor, mapped):
     story, posted = mapped
-    a, b = _vps(story)[:2]
+    a, b = active_viewpoints(story)[:2]
     comment_id = sorted(_members(a))[0]
     other = make_story()
     foreign_comment = make_comment(other, make_user("outsider"))
@@ -131,11 +108,11 @@ def test_move_comment_and_bad_moves(editor, mapped):
 
 def test_split_hide_pin(editor, mapped):
     story, _ = mapped
-    v = max(_vps(story), key=lambda x: x.n_members)
+    v = max(active_viewpoints(story), key=lambda x: x.n_members)
     radius = v.radius
     assert _post(editor, story, "split", viewpoint_id=v.id, parts="9").status_code == 400
     assert _post(editor, story, "split", viewpoint_id=v.id, parts="2").status_code == 303
-    parts = [p for p in _vps(story) if p.curated]
+    parts = [p for p in active_viewpoints(story) if p.curated]
     assert len(parts) == 2 and all(p.n_members >= 1 for p in parts)
     # The halves do not sit on top of each other: their bubbles overlap by no more than a sliver.
     (a, b) = parts
@@ -161,7 +138,7 @@ def test_publish_snapshot_is_what_readers_see(editor, client, mapped):
     story, _ = mapped
     reader_url = f"/stories/{story.slug}/map"
     assert "have not published" in editor.get(reader_url).get_data(as_text=True)
-    v = _vps(story)[0]
+    v = active_viewpoints(story)[0]
     _post(editor, story, "rename", viewpoint_id=v.id, headline="First published name")
     db.session.refresh(story)
     assert _post(editor, story, "publish").status_code == 303
@@ -179,7 +156,7 @@ def test_publish_snapshot_is_what_readers_see(editor, client, mapped):
 
 def test_editor_edits_survive_recomputation(editor, mapped):
     story, _ = mapped
-    a, b, *_ = _vps(story)
+    a, b, *_ = active_viewpoints(story)
     _post(editor, story, "rename", viewpoint_id=a.id, headline="Kept name")
     db.session.refresh(story)
     _post(editor, story, "merge", viewpoint_id=b.id, target_id=a.id)
@@ -259,7 +236,7 @@ def test_exports_and_printable_report(editor, mapped):
 
 def test_forged_csrf_changes_nothing(editor, mapped):
     story, _ = mapped
-    v = _vps(story)[0]
+    v = active_viewpoints(story)[0]
     response = editor.post(
         f"/editor/stories/{story.slug}/map/rename",
         data={

@@ -3,40 +3,14 @@ refused, saying what changed, only when it does not. Auto-publish off with nothi
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from forum import jobs
 from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
-from forum.models import PublishedMap, Viewpoint, ViewpointMember
+from forum.models import PublishedMap, ViewpointMember
 from forum.services import mapping
-from tests.conftest import login, make_user, post_form
-
-
-@pytest.fixture
-def mapped(app, debate):
-    story, posted = debate
-    jobs.drain(app)
-    db.session.refresh(story)
-    return story, posted
-
-
-@pytest.fixture
-def editor(client, session):
-    make_user("editor1", role="editor")
-    login(client, "editor1")
-    return client
-
-
-def _vps(story):
-    return list(
-        db.session.scalars(
-            select(Viewpoint)
-            .where(Viewpoint.story_id == story.id, Viewpoint.active, Viewpoint.is_other.is_(False))
-            .order_by(Viewpoint.position)
-        )
-    )
+from tests.conftest import post_form
+from tests.factories import active_viewpoints
 
 
 def _post(client, story, action, seen, **data):
@@ -52,7 +26,7 @@ def _recompute(story):
 def test_edits_on_a_page_older_than_a_recomputation_are_reapplied(editor, mapped):
     story, _ = mapped
     seen = story.map_version
-    a, b, *_ = _vps(story)
+    a, b, *_ = active_viewpoints(story)
     _recompute(story)  # a background job finished after the editor's page loaded
     assert story.map_version == seen + 1 and a.active and b.active
     response = _post(editor, story, "rename", seen, viewpoint_id=a.id, headline="Binding rules for labs")
@@ -73,7 +47,7 @@ def test_edits_on_a_page_older_than_a_recomputation_are_reapplied(editor, mapped
 def test_an_edit_naming_a_viewpoint_that_is_gone_is_refused_saying_what_changed(editor, mapped):
     story, _ = mapped
     seen = story.map_version
-    a, b, *_ = _vps(story)
+    a, b, *_ = active_viewpoints(story)
     # Another editor merged b into a after this editor's page loaded.
     assert _post(editor, story, "merge", seen, viewpoint_id=b.id, target_id=a.id).status_code == 303
     db.session.refresh(story)
@@ -94,7 +68,7 @@ def test_an_edit_naming_a_viewpoint_that_is_gone_is_refused_saying_what_changed(
 def test_a_recomputation_that_dropped_the_viewpoint_is_named(editor, mapped):
     story, _ = mapped
     seen = story.map_version
-    gone = _vps(story)[0]
+    gone = active_viewpoints(story)[0]
     _recompute(story)
     gone.active = False  # as if the recomputation had found no such argument any more
     db.session.commit()
@@ -119,7 +93,7 @@ def test_auto_publish_off_with_nothing_published_publishes_first(editor, client,
     story, _ = mapped
     story.map_auto_publish = True
     db.session.commit()
-    title = _vps(story)[0].title
+    title = active_viewpoints(story)[0].title
     reader_url = f"/stories/{story.slug}/map"
     assert title in client.get(reader_url).get_data(as_text=True)
     response = _post(editor, story, "auto-publish", story.map_version, enabled="0")

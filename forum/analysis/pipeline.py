@@ -17,7 +17,7 @@ import numpy as np
 from forum.analysis.embedders import l2_normalise
 from forum.analysis.layout import Layout, MDSLayout
 from forum.analysis.sentences import Sentence
-from forum.analysis.summaries import ExtractiveSummariser, GroupSummary, Summariser
+from forum.analysis.summaries import ExtractiveSummariser, GroupSummary, Summariser, value_codes
 
 __all__ = ["Clusterer", "DebateMap", "ViewpointSummary", "assign_new", "build_map"]
 
@@ -182,7 +182,7 @@ def _key_point_map(texts, X, s, authors, ids, sentences, S, analysis, fixed, n_f
     r = key_point_groups(
         texts, X, sentences, np.asarray(S), s, analysis=analysis, fixed=fixed, n_fixed=n_fixed
     )
-    codes = _author_codes(authors)
+    codes = value_codes(authors)
     n_all = max(1, len(np.unique(codes)))
     labels = np.full(len(texts), -1, dtype=np.int64)
     layout = layout if layout is not None else MDSLayout()
@@ -234,11 +234,6 @@ def _key_point_map(texts, X, s, authors, ids, sentences, S, analysis, fixed, n_f
             is_other=True,
         )
     return DebateMap(viewpoints=viewpoints, labels=labels, other=other)
-
-
-def _author_codes(values: Sequence[object]) -> np.ndarray:
-    table: dict[object, int] = {}
-    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64, count=len(values))
 
 
 def _ordered_groups(

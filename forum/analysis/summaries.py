@@ -23,6 +23,7 @@ __all__ = [
     "group_side",
     "mmr_select",
     "split_sentences",
+    "value_codes",
 ]
 
 
@@ -255,7 +256,7 @@ class ExtractiveSummariser:
     ) -> list[GroupSummary]:
         """Return one summary per group, in the order of ``groups`` (see the class docstring)."""
         sides = np.asarray(sides)
-        author_codes = _codes(authors)
+        author_codes = value_codes(authors)
         n_all_authors = max(1, len(np.unique(author_codes)))
         sims = [embeddings[g] @ centroids[i] for i, g in enumerate(groups)]
         total = max(1, sum(len(g) for g in groups))
@@ -334,7 +335,7 @@ class ExtractiveSummariser:
         return best[1], _trim(best[2], self.max_headline_chars)
 
 
-def _codes(values: Sequence[object]) -> np.ndarray:
+def value_codes(values: Sequence[object]) -> np.ndarray:
     """Integer codes for hashable values (authors)."""
     table: dict[object, int] = {}
     return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64, count=len(values))

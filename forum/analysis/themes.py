@@ -8,8 +8,10 @@ heading reads "Regulation and law" or "Military use", never "just" or "point".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,18 +32,20 @@ _FILLER = """
 FILLER_WORDS = frozenset(_FILLER.split())
 
 
-def _stop_words() -> list[str]:
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(set(ENGLISH_STOP_WORDS) | FILLER_WORDS)
+    return frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
+
+
+_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that carry its content, in order (stop and filler words left out)."""
-    import re
-
-    stop = set(_stop_words())
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text) if w.lower() not in stop and len(w) > 2]
+    stop = _stop_words()
+    return [w for w in _CONTENT_WORD.findall(text) if w.lower() not in stop and len(w) > 2]
 
 
 def distinctive_terms(texts: Sequence[str], groups: Sequence[Sequence[int]], n: int = 3) -> list[list[str]]:
@@ -53,7 +57,7 @@ def distinctive_terms(texts: Sequence[str], groups: Sequence[Sequence[int]], n: 
     if not any(d.strip() for d in docs):
         return out
     vec = CountVectorizer(
-        ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[A-Za-z][A-Za-z-]{2,}\b"
+        ngram_range=(1, 2), stop_words=sorted(_stop_words()), token_pattern=r"(?u)\b[A-Za-z][A-Za-z-]{2,}\b"
     )
     try:
         counts = vec.fit_transform(docs).astype(np.float64).toarray()

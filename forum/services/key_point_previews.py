@@ -47,9 +47,8 @@ def compute_preview(preview_id: int, embedder) -> KeyPointPreview:
         raise NotFound("There is no such key point preview.")
     story = db.session.get(Story, preview.story_id)
     vector = embedder.encode([preview.statement])[0]
-    threshold = mapping.key_point_min_score(embedder.name)
-    matches = mapping.key_point_matches(story, vector, embedder.name)
-    preview.matches = [[cid, round(score, 4)] for cid, score in matches if score >= threshold]
+    matches = mapping.key_point_matches(story, vector, embedder.name, gathered_only=True)
+    preview.matches = [[cid, round(score, 4)] for cid, score in matches]
     preview.status = "done"
     db.session.flush()
     return preview

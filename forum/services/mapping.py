@@ -30,15 +30,6 @@ from forum.services.sentences import missing_sentences, sentences_with_vectors, 
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
 CURATED_MIN_SIMILARITY = 0.3
-# The shipped adapter (forum/analysis/data) was trained on this model's embeddings, and fits no other.
-ADAPTER_MODEL = "all-MiniLM-L6-v2"
-
-
-def adapter_for(embedder_name: str) -> str | None:
-    """The shipped adapter's name when it fits this embedder, else None (plain cosine geometry)."""
-    return "default" if embedder_name == ADAPTER_MODEL else None
-
-
 MIN_COMMENTS_FOR_MAP = 5
 NEAREST_MIN_SIMILARITY = 0.35
 
@@ -401,9 +392,12 @@ def _fill(viewpoint: Viewpoint, group: ViewpointSummary, position: int, run: Map
     viewpoint.updated_at = now
 
 
-def key_point_matches(story: Story, statement_vector: np.ndarray, model_name: str) -> list[tuple[int, float]]:
+def key_point_matches(
+    story: Story, statement_vector: np.ndarray, model_name: str, *, gathered_only: bool = False
+) -> list[tuple[int, float]]:
     """Every analysed comment of ``story`` with how strongly it makes the key point whose embedding is
-    ``statement_vector`` (the map's own matching: the comment or its best sentence), best first."""
+    ``statement_vector`` (the map's own matching: the comment or its best sentence), best first. With
+    ``gathered_only``, just the comments an editor's key point gathers (from the model's given threshold)."""
     rows = db.session.execute(
         select(Comment.id, Comment.body, CommentEmbedding.vector)
         .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
@@ -424,9 +418,6 @@ def key_point_matches(story: Story, statement_vector: np.ndarray, model_name: st
         sentence_embeddings=S,
         sentence_owner=[s.owner for s in sentences],
     )[0]
-    return sorted(((int(r.id), float(v)) for r, v in zip(rows, scores, strict=True)), key=lambda t: -t[1])
-
-
-def key_point_min_score(model_name: str) -> float:
-    """The score from which a comment makes a given key point (an editor's), for this model's embeddings."""
-    return given_threshold(model_name)
+    floor = given_threshold(model_name) if gathered_only else -np.inf
+    matches = ((int(r.id), float(v)) for r, v in zip(rows, scores, strict=True) if v >= floor)
+    return sorted(matches, key=lambda t: -t[1])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import select
 
+from forum.analysis.keypoints import given_threshold
 from forum.extensions import db
 from forum.models import (
     AuditEntry,
@@ -333,18 +334,12 @@ def clean_key_point(story: Story, statement: str | None, seen_version) -> str:
 def add_key_point(story: Story, editor: User, statement: str | None, embedder, seen_version) -> Viewpoint:
     """Create a viewpoint from an editor's statement and gather the comments that make that point."""
     text = clean_key_point(story, statement, seen_version)
-    rows = db.session.execute(
-        select(Comment.id, CommentEmbedding.vector)
-        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where(Comment.story_id == story.id, Comment.status == "published")
-        .order_by(Comment.id)
-    ).all()
-    if not rows:
-        raise InvalidInput("There are no analysed comments yet to match the key point against.")
     statement_vec = embedder.encode([text])
-    threshold = mapping.key_point_min_score(embedder.name)
     matches = mapping.key_point_matches(story, statement_vec[0], embedder.name)
-    chosen = [comment_id for comment_id, score in matches if score >= threshold]
+    if not matches:
+        raise InvalidInput("There are no analysed comments yet to match the key point against.")
+    floor = given_threshold(embedder.name)
+    chosen = [comment_id for comment_id, score in matches if score >= floor]
     viewpoint = Viewpoint(
         story_id=story.id,
         headline=text,

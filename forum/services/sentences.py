@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy import select
 
-from forum.analysis.embedders import Embedder
 from forum.analysis.sentences import Sentence, candidate_sentences
 from forum.extensions import db
 from forum.models import SentenceEmbedding
@@ -67,16 +66,6 @@ def store_sentences(model_name: str, vectors: dict[str, np.ndarray]) -> None:
     )
     for i in range(0, len(rows), 1000):
         conn.execute(statement, rows[i : i + 1000])
-
-
-def embed_sentences(texts: Sequence[str], embedder: Embedder, batch_size: int = 64) -> int:
-    """Store embeddings for the sentences of ``texts`` that have none for this model; returns how many
-    sentences were encoded."""
-    missing = missing_sentences(texts, embedder.name)
-    if missing:
-        encoded = embedder.encode(missing, batch_size=batch_size)
-        store_sentences(embedder.name, dict(zip(missing, encoded, strict=True)))
-    return len(missing)
 
 
 def sentences_with_vectors(

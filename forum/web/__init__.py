@@ -14,7 +14,7 @@ from forum.ids import parse_id
 from forum.models import User
 from forum.sanitize import plain_text, render_comment
 from forum.services import moderation
-from forum.web import errors, health, security, vocabulary
+from forum.web import errors, health, security, transactions, vocabulary
 
 
 class IdConverter(IntegerConverter):
@@ -74,6 +74,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(flags_bp)
     app.before_request(security.refuse_nul_bytes)
     app.after_request(security.add_security_headers)
+    transactions.register(app)  # last: it runs first, before the security headers
     errors.register(app)
 
     app.add_template_filter(_markdown_filter, "markdown")

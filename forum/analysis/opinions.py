@@ -8,7 +8,8 @@ over the participants (started from the first 100 distinct points, at most 100 s
 centre moves by 0.01), weighted k-means of the base-cluster centres for k = 2..min(5, 2 + n_base / 12),
 k chosen by the silhouette of the base clusters. Statistics (repness, consensus, group-informed consensus,
 priorities) live in :mod:`forum.analysis.opinion_stats`, the k-means steps in
-:mod:`forum.analysis.opinion_kmeans`.
+:mod:`forum.analysis.opinion_kmeans`, checking the votes and the principal components in
+:mod:`forum.analysis.opinion_geometry`.
 
 Differences from Pol.is, each chosen by leave-one-conversation-out on shared Pol.is exports
 (``bench/polis_loco.py``, ``docs/benchmarks.md``): three principal components are clustered (two are drawn);
@@ -31,10 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import ArpackError, svds
-from sklearn.utils.extmath import randomized_svd
 
+from forum.analysis.opinion_geometry import clean_votes, geometry, vote_mask
 from forum.analysis.opinion_kmeans import (
     POLIS_MAX_K,
     base_silhouette,
@@ -191,9 +190,9 @@ class OpinionGroups:
         """Compute groups and statistics; duplicate (participant, comment) pairs keep the last vote."""
         if self.k_rule not in ("predict", "silhouette") or self.init not in ("restarts", "polis"):
             raise ValueError("k_rule must be 'predict' or 'silhouette', init 'restarts' or 'polis'")
-        p, c, v = _clean_votes(participant_idx, comment_idx, value, n_participants, n_comments)
-        active = _mask(excluded_comments, n_comments, invert=True)
-        keep_ptpt = _mask(excluded_participants, n_participants, invert=True)
+        p, c, v = clean_votes(participant_idx, comment_idx, value, n_participants, n_comments)
+        active = vote_mask(excluded_comments, n_comments, invert=True)
+        keep_ptpt = vote_mask(excluded_participants, n_participants, invert=True)
         ok = keep_ptpt[p]
         p, c, v = p[ok], c[ok], v[ok]
         # Like Pol.is, the participant filter counts every vote, moderated-out comments included.
@@ -205,7 +204,7 @@ class OpinionGroups:
         geo = active[c]
         pg, cg, vg = p[geo], c[geo], v[geo]
         shape = (n_participants, n_comments)
-        positions, components, extremity = _geometry(
+        positions, components, extremity = geometry(
             pg, cg, vg, shape, prior, self.random_state, self.n_components
         )
         labels = np.full(n_participants, -1, dtype=np.int64)
@@ -278,7 +277,7 @@ class OpinionGroups:
             hidden = np.zeros(p.size, dtype=bool)
             hidden[rng.choice(eligible, size=int(round(self.heldout * eligible.size)), replace=False)] = True
             tr = ~hidden
-            pos, _, _ = _geometry(p[tr], c[tr], v[tr], shape, prior, self.random_state, self.n_components)
+            pos, _, _ = geometry(p[tr], c[tr], v[tr], shape, prior, self.random_state, self.n_components)
             sub = OpinionGroups(**{**self.get_params(), "k_rule": "silhouette"})
             b_of, cands = sub._candidates(pos[clustered])
             for k in gains:
@@ -323,89 +322,6 @@ def compute_opinion_groups(
         excluded_comments,
         excluded_participants,
     ).result_
-
-
-def _clean_votes(
-    participant_idx: np.ndarray,
-    comment_idx: np.ndarray,
-    value: np.ndarray,
-    n_participants: int,
-    n_comments: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate the vote arrays and keep the last vote per (participant, comment)."""
-    p = np.asarray(participant_idx, dtype=np.int64).ravel()
-    c = np.asarray(comment_idx, dtype=np.int64).ravel()
-    raw = np.asarray(value).ravel()
-    if not p.shape == c.shape == raw.shape:
-        raise ValueError("participant_idx, comment_idx and value must have the same length")
-    if p.size and (p.min() < 0 or p.max() >= n_participants or c.min() < 0 or c.max() >= n_comments):
-        raise ValueError("participant or comment index out of range")
-    if np.any((raw != AGREE) & (raw != DISAGREE) & (raw != PASS)):
-        raise ValueError("vote values must be +1 (agree), -1 (disagree) or 0 (pass)")
-    _, last = np.unique((p * n_comments + c)[::-1], return_index=True)
-    keep = p.size - 1 - last
-    return p[keep], c[keep], raw[keep].astype(np.int8)
-
-
-def _mask(mask: np.ndarray | None, n: int, invert: bool) -> np.ndarray:
-    if mask is None:
-        return np.ones(n, dtype=bool) if invert else np.zeros(n, dtype=bool)
-    m = np.asarray(mask, dtype=bool).ravel()
-    if m.shape != (n,):
-        raise ValueError(f"mask must have length {n}")
-    return ~m if invert else m
-
-
-def _geometry(
-    p: np.ndarray,
-    c: np.ndarray,
-    v: np.ndarray,
-    shape: tuple[int, int],
-    prior: float,
-    seed: int,
-    dims: int = 2,
-) -> tuple[np.ndarray, ...]:
-    """PCA of the mean-imputed, centred matrix, kept sparse; sparsity-aware participant projection.
-
-    Returns positions (n_participants, dims), loadings (n_comments, dims) and each comment's extremity
-    (on the first two components, as Pol.is). The projection is scaled by sqrt((C + prior) / (|V_i| +
-    prior)); prior 0 is the textbook Pol.is factor, and Pol.is itself behaves as if prior = number of
-    moderated-out comments that have votes.
-    """
-    n_p, n_c = shape
-    votes = sp.csr_matrix((v.astype(np.float64), (p, c)), shape=shape)
-    n_votes = np.diff(votes.indptr)
-    col_n = np.bincount(votes.indices, minlength=n_c)
-    col_sum = np.bincount(votes.indices, weights=votes.data, minlength=n_c)
-    mean = np.divide(col_sum, col_n, out=np.zeros(n_c), where=col_n > 0)
-    centred = votes.copy()
-    centred.data = centred.data - mean[centred.indices]
-    rows, cols = np.flatnonzero(n_votes > 0), np.flatnonzero(col_n > 0)
-    components = np.zeros((n_c, dims))
-    positions, extremity = np.zeros((n_p, dims)), np.zeros(n_c)
-    if rows.size < 2 or cols.size < 2:
-        return positions, components, extremity
-    sub = centred[rows][:, cols]
-    sub.eliminate_zeros()
-    if sub.nnz == 0:  # every vote is its comment's mean (everyone agrees so far): readers differ in nothing
-        return positions, components, extremity
-    n_comp = min(dims, min(sub.shape) - 1) if min(sub.shape) > 3 else min(dims, min(sub.shape))
-    if min(sub.shape) <= max(3, dims + 1):
-        _, s, vt = np.linalg.svd(sub.toarray(), full_matrices=False)
-    else:
-        v0 = np.random.default_rng(seed).standard_normal(min(sub.shape))
-        try:
-            _, s, vt = svds(sub, k=n_comp, v0=v0)
-        except ArpackError:  # a degenerate matrix (rank below 2, say): the randomised method copes
-            _, s, vt = randomized_svd(sub, n_comp, random_state=seed)
-    vt = vt[np.argsort(-s)][:dims]
-    flip = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(1)])  # deterministic sign
-    components[cols, : len(vt)] = (vt * flip[:, None]).T
-    n_cols = cols.size
-    scale = np.sqrt((n_cols + prior) / np.maximum(n_votes + prior, 1))
-    positions = np.asarray(centred @ components) * scale[:, None]
-    extremity = np.sqrt(n_cols) * np.abs(1 - mean) * np.linalg.norm(components[:, :2], axis=1)
-    return positions, components, extremity
 
 
 def _assemble(p, c, v, labels, k, pos, components, extremity, active, pick) -> OpinionResult:

@@ -112,13 +112,13 @@ def test_two_camps_voting_alike_within_each_give_two_groups() -> None:
 def test_a_matrix_arpack_cannot_factor_falls_back_to_the_randomised_svd(monkeypatch) -> None:
     from scipy.sparse.linalg import ArpackError
 
-    import forum.analysis.opinions as opinions
+    import forum.analysis.opinion_geometry as geometry
 
     def fails(*args, **kwargs):
         raise ArpackError(-9)
 
     p, c, v, n, m, camp, _ = planted(2)
-    monkeypatch.setattr(opinions, "svds", fails)
+    monkeypatch.setattr(geometry, "svds", fails)
     r = compute_opinion_groups(p, c, v, n, m)
     assert r.k == 2 and adjusted_rand_score(camp, r.participant_group) == 1.0
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment
-from forum.services import accounts, moderation, widget_auth
+from forum.services import accounts, widget_auth
 from forum.services import sites as site_service
 from tests.api.conftest import call
 from tests.conftest import csrf_token, login, make_user, post_form
@@ -103,7 +103,7 @@ def test_ban_and_suspension_end_the_readers_sessions(app, client, session):
         victim = make_user(f"victim-{action}")
         login(client, victim.username)
         stolen = _cookie(client)
-        moderation.set_reader_status(victim, action, editor, "Rude")
+        accounts.set_reader_status(victim, action, editor, "Rude")
         db.session.commit()
         assert _me(_replay(app, stolen)) == 401, action
         assert _me(client) == 401, action
@@ -115,7 +115,7 @@ def test_role_change_ends_sessions(app, client, session):
     login(client, editor.username)
     stolen = _cookie(client)
     assert _replay(app, stolen).get("/editor/").status_code == 200
-    moderation.set_role(editor, "reader", admin, "Left the newsroom")
+    accounts.set_role(editor, "reader", admin, "Left the newsroom")
     db.session.commit()
     assert _replay(app, stolen).get("/editor/").status_code == 302
     assert _me(_replay(app, stolen)) == 401

@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.models import CommentRevision, Story
 from forum.models.moderation import HOLD_REASONS
 from forum.models.users import ROLES, STATUSES
-from forum.services import audit, moderation
+from forum.services import accounts, audit, moderation
 from forum.services import comments as comment_service
 from forum.services import stories_admin as stories
 from forum.services.errors import InvalidInput, ServiceError
@@ -154,7 +154,7 @@ def readers():
     status, role = request.args.get("status") or None, request.args.get("role") or None
     if status not in (None, *STATUSES) or role not in (None, *ROLES):
         abort(400, "Unknown status or role filter.")
-    rows = moderation.list_users(request.args.get("q"), status=status, role=role)
+    rows = accounts.list_users(request.args.get("q"), status=status, role=role)
     return render_template(
         "editor/readers.html", rows=rows, args=request.args, statuses=STATUSES, roles=ROLES
     )
@@ -163,11 +163,11 @@ def readers():
 @bp.get("/readers/<int:user_id>")
 @requires("editor")
 def reader(user_id: int):
-    user = moderation.get_user(user_id)
+    user = accounts.get_user(user_id)
     return render_template(
         "editor/reader.html",
         user=user,
-        comments=moderation.comments_by(user),
+        comments=accounts.comments_by(user),
         history=audit.entries(user_id=user.id, per_page=100).entries,
         form=StatusForm(formdata=None),
     )
@@ -176,10 +176,10 @@ def reader(user_id: int):
 @bp.post("/readers/<int:user_id>/status")
 @requires("editor")
 def reader_status(user_id: int):
-    user = moderation.get_user(user_id)
+    user = accounts.get_user(user_id)
     form = StatusForm()
     require_valid(form)
-    moderation.set_reader_status(user, form.action.data, current_user, form.reason.data)
+    accounts.set_reader_status(user, form.action.data, current_user, form.reason.data)
     db.session.commit()
     flash(f"{user.display_name} is now {user.status}.", "success")
     return redirect(url_for("editor.reader", user_id=user.id), code=303)

@@ -135,3 +135,14 @@ def test_a_live_story_changes_k_only_after_four_recomputations_agree(camps):
     va = opinion_service.load_votes(camps.story.id)
     free = compute_opinion_groups(va.participant, va.comment, va.value, len(va.user_ids), len(va.comment_ids))
     assert free.k == 3, "from scratch the votes give three groups at once"
+
+
+def test_the_cached_result_decodes_and_encodes_back_to_the_stored_json(camps):
+    cache = opinion_service.compute_opinions(camps.story)
+    data = opinion_service.decode(cache.data)
+    assert data.k == 2 and set(data.common_ground) == {c.id for c in camps.common}
+    assert all(isinstance(cid, int) for cid in data.comments)
+    assert opinion_service.encode(data) == cache.data, "the stored format is unchanged"
+    old_row = {k: v for k, v in cache.data.items() if k != "k_smoother"}  # stored before k smoothing
+    assert opinion_service.decode(old_row).k_smoother is None
+    assert opinion_service.decode(None) == opinion_service.OpinionData()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from forum.cli import forum_cli
+from forum.cli.common import command
 from forum.extensions import db
 from forum.interop import discussions
 from forum.models.moderation import MODERATION_MODES
@@ -24,7 +24,7 @@ def _editor(username: str | None):
     return user
 
 
-@forum_cli.command("create-story")
+@command("create-story")
 @click.option("--headline", required=True)
 @click.option("--question", required=True, help="The question the story puts to readers.")
 @click.option("--slug", default="", help="The address (made from the headline when left out).")
@@ -48,7 +48,7 @@ def create_story_command(editor_name: str | None, **values: str) -> None:
     click.echo(f"Created story {story.slug!r} (id {story.id}): /stories/{story.slug}")
 
 
-@forum_cli.command("import-comments")
+@command("import-comments")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(discussions.FORMATS), default=None, help="Else guessed.")
 @click.option("--question", default=None, help="The question for stories the import creates.")
@@ -70,7 +70,7 @@ def import_comments_command(file: Path, fmt: str | None, question: str | None) -
     )
 
 
-@forum_cli.command("create-users")
+@command("create-users")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def create_users_command(file: Path) -> None:
     """Create many accounts from a CSV file (username, display_name, role, password, email) in one go."""
@@ -87,3 +87,6 @@ def create_users_command(file: Path) -> None:
         roles[user.role] = roles.get(user.role, 0) + 1
     summary = ", ".join(f"{n} {role}{'s' if n != 1 else ''}" for role, n in sorted(roles.items()))
     click.echo(f"Created {len(users)} accounts ({summary}).")
+
+
+COMMANDS = (create_story_command, import_comments_command, create_users_command)

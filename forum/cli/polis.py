@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from forum.cli import _stories, forum_cli
+from forum.cli.common import command, stories_named
 from forum.extensions import db
 
 
@@ -32,7 +32,7 @@ class _Bar:
             self.pos = 0
 
 
-@forum_cli.command("import-polis")
+@command("import-polis")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--slug", default=None, help="The new story's slug (default: from the folder name).")
 @click.option("--compute/--no-compute", default=True, show_default=True, help="Compute opinion groups now.")
@@ -81,7 +81,7 @@ def import_polis_command(directory: Path, slug: str | None, compute: bool) -> No
         )
 
 
-@forum_cli.command("export-polis")
+@command("export-polis")
 @click.argument("story")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def export_polis_command(story: str, directory: Path) -> None:
@@ -90,7 +90,7 @@ def export_polis_command(story: str, directory: Path) -> None:
     from forum.interop.polis import write_polis_export
     from forum.services import polis_import
 
-    (item,) = _stories(story, False)
+    (item,) = stories_named(story, False)
     conv = polis_import.export_conversation(item)
     write_polis_export(conv, directory)
     click.echo(
@@ -99,7 +99,7 @@ def export_polis_command(story: str, directory: Path) -> None:
     )
 
 
-@forum_cli.command("compute-opinions")
+@command("compute-opinions")
 @click.argument("story", required=False)
 @click.option("--all", "all_stories", is_flag=True, help="Every story.")
 @click.option("--if-stale", is_flag=True, help="Only stories whose opinion groups are missing or behind.")
@@ -109,7 +109,7 @@ def compute_opinions_command(story: str | None, all_stories: bool, if_stale: boo
     from forum.services import opinions as opinion_service
 
     failed = []
-    for item in _stories(story, all_stories):
+    for item in stories_named(story, all_stories):
         if if_stale and not opinion_service.is_stale(item):
             continue
         try:
@@ -129,3 +129,6 @@ def compute_opinions_command(story: str | None, all_stories: bool, if_stale: boo
         )
     if failed:
         raise click.ClickException(f"{len(failed)} stories failed: {', '.join(failed)}")
+
+
+COMMANDS = (import_polis_command, export_polis_command, compute_opinions_command)

@@ -171,9 +171,9 @@ def _worker(method: str, source: str, scores: bool) -> dict:
 
 def _code_key(method: str) -> str:
     """What a cached result depends on: the method's code and settings, and the demo's vote simulation."""
-    files = ["forum/demo/__init__.py"]
+    files = ["forum/demo/votes.py"]
     if method != "reddwarf":
-        files += ["forum/analysis/opinions.py", "forum/analysis/opinion_kmeans.py"]
+        files += [f"forum/analysis/{m}.py" for m in ("opinions", "opinion_kmeans", "opinion_geometry")]
     h = hashlib.sha1(json.dumps(PARAMS.get(method, "reddwarf-0.4.0")).encode())
     for f in files:
         h.update((ROOT / f).read_bytes())

@@ -152,12 +152,11 @@ def test_rq_failed_batch_puts_its_comments_back(redis_app, monkeypatch):
     def broken(comment_ids):
         raise RuntimeError("model crashed")
 
+    worker = jobs.Worker(redis_app)
     monkeypatch.setitem(jobs.TASKS, "embed_and_place", broken)
-    monkeypatch.setattr(jobs, "_WORKER_APP", redis_app)
     with pytest.raises(RuntimeError):
-        jobs.execute_in_worker("embed_and_place")
+        worker.execute("embed_and_place")
     assert sorted(int(i) for i in queue.connection.smembers(queue.EMBED_IDS)) == ids, "kept for the retry"
     monkeypatch.undo()
-    monkeypatch.setattr(jobs, "_WORKER_APP", redis_app)
-    jobs.execute_in_worker("embed_and_place")  # the retry takes them
+    worker.execute("embed_and_place")  # the retry takes them
     assert _embedded(redis_app) == 3

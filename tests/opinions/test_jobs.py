@@ -5,6 +5,7 @@ from __future__ import annotations
 from forum import jobs
 from forum.extensions import db
 from forum.models import OpinionCache, Vote
+from forum.services import opinions as opinion_service
 from forum.services import signals
 from forum.services import votes as vote_service
 from tests.conftest import post_form
@@ -76,14 +77,14 @@ def test_one_story_failing_does_not_stop_the_sweep(app, camps, monkeypatch, capl
     comment = make_comment(other, author, "A statement on the other story.")
     db.session.add(Vote(story_id=other.id, comment_id=comment.id, user_id=voter.id, value=1))
     db.session.commit()
-    compute = jobs.opinion_service.compute_opinions
+    compute = opinion_service.compute_opinions
 
     def broken_for_camps(story):
         if story.id == camps.story.id:
             raise RuntimeError("this story's votes break the maths")
         return compute(story)
 
-    monkeypatch.setattr(jobs.opinion_service, "compute_opinions", broken_for_camps)
+    monkeypatch.setattr(opinion_service, "compute_opinions", broken_for_camps)
     jobs.run_task("sweep")  # no error out of the sweep
     assert camps.story.id < other.id, "the failing story comes first"
     assert db.session.get(OpinionCache, camps.story.id) is None

@@ -2,7 +2,8 @@
 publish. Every edit takes the story's lock, is reapplied to the current map when a background job changed
 it since the editor's page loaded (and refused, saying what changed, only when a viewpoint it names is
 gone), bumps the map version, marks the viewpoints it shapes as curated (so recomputation keeps them), and
-is audited in the same transaction."""
+is audited in the same transaction. The web forms hand in typed values (ids as ints, text already on one line
+or trimmed: :mod:`forum.web.review.forms`); the rules about them are checked here."""
 
 from __future__ import annotations
 
@@ -28,19 +29,18 @@ from forum.times import as_utc
 
 MAX_HEADLINE = 300
 MAX_SUMMARY = 4000
+MISSING_VERSION = "The form is missing the map version; reload the page."
 
 
-def check_version(story: Story, seen: int | str | None) -> bool:
+def check_version(story: Story, seen: int | None) -> bool:
     """Take the story's lock (a worker recomputing the map finishes first) and say whether the map changed
     since the editor's page showed version ``seen``. A changed map does not refuse the edit by itself: each
     action is reapplied to the current map, and refused only when what it names is gone (see
     :func:`_viewpoint`)."""
-    try:
-        seen_version = int(seen)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidInput("The form is missing the map version; reload the page.") from None
+    if seen is None:
+        raise InvalidInput(MISSING_VERSION)
     lock_story(story)
-    return seen_version != (story.map_version or 0)
+    return seen != (story.map_version or 0)
 
 
 def what_changed(story: Story) -> str:
@@ -65,12 +65,8 @@ def what_changed(story: Story) -> str:
     return "the map changed"
 
 
-def _viewpoint(story: Story, viewpoint_id: int | str | None) -> Viewpoint:
-    try:
-        vid = int(viewpoint_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise NotFound("There is no such viewpoint.") from None
-    viewpoint = db.session.get(Viewpoint, vid)
+def _viewpoint(story: Story, viewpoint_id: int) -> Viewpoint:
+    viewpoint = db.session.get(Viewpoint, viewpoint_id)
     if viewpoint is None or viewpoint.story_id != story.id:
         raise NotFound("There is no such viewpoint on this story.")
     if not viewpoint.active:
@@ -120,32 +116,32 @@ def _refresh(viewpoint: Viewpoint) -> None:
     viewpoint.quote_ids = [q for q in (viewpoint.quote_ids or []) if q in members]
 
 
-def rename(story: Story, editor: User, viewpoint_id, headline: str | None, seen_version) -> Viewpoint:
+def rename(story: Story, editor: User, viewpoint_id: int, headline: str, seen_version: int) -> Viewpoint:
+    """Give a viewpoint the editor's headline (one line of text)."""
     check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
-    text = " ".join((headline or "").split())
-    if not text:
+    if not headline:
         raise InvalidInput("A headline cannot be empty.", field="headline")
-    if len(text) > MAX_HEADLINE:
+    if len(headline) > MAX_HEADLINE:
         raise InvalidInput(f"Headlines can be at most {MAX_HEADLINE} characters.", field="headline")
     before = viewpoint.title
-    viewpoint.editor_headline = text
-    _done(story, editor, "rename", viewpoint=viewpoint.id, before=before, after=text)
+    viewpoint.editor_headline = headline
+    _done(story, editor, "rename", viewpoint=viewpoint.id, before=before, after=headline)
     return viewpoint
 
 
-def summarise(story: Story, editor: User, viewpoint_id, summary: str | None, seen_version) -> Viewpoint:
+def summarise(story: Story, editor: User, viewpoint_id: int, summary: str, seen_version: int) -> Viewpoint:
+    """Set a viewpoint's summary (trimmed text; empty removes it)."""
     check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
-    text = (summary or "").strip()
-    if len(text) > MAX_SUMMARY:
+    if len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"Summaries can be at most {MAX_SUMMARY} characters.", field="summary")
-    viewpoint.editor_summary = text or None
+    viewpoint.editor_summary = summary or None
     _done(story, editor, "summary", viewpoint=viewpoint.id)
     return viewpoint
 
 
-def set_hidden(story: Story, editor: User, viewpoint_id, hidden: bool, seen_version) -> Viewpoint:
+def set_hidden(story: Story, editor: User, viewpoint_id: int, hidden: bool, seen_version: int) -> Viewpoint:
     check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
     viewpoint.hidden = bool(hidden)
@@ -153,13 +149,12 @@ def set_hidden(story: Story, editor: User, viewpoint_id, hidden: bool, seen_vers
     return viewpoint
 
 
-def pin_quotes(story: Story, editor: User, viewpoint_id, comment_ids: list, seen_version) -> Viewpoint:
+def pin_quotes(
+    story: Story, editor: User, viewpoint_id: int, comment_ids: list[int], seen_version: int
+) -> Viewpoint:
     stale = check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
-    try:
-        wanted = [int(c) for c in comment_ids]
-    except (TypeError, ValueError):
-        raise InvalidInput("Quotes are chosen by comment id.") from None
+    wanted = list(comment_ids)
     members = set(_member_ids(viewpoint))
     gone = [c for c in wanted if c not in members]
     if gone and stale:
@@ -176,7 +171,7 @@ def pin_quotes(story: Story, editor: User, viewpoint_id, comment_ids: list, seen
     return viewpoint
 
 
-def merge(story: Story, editor: User, target_id, source_id, seen_version) -> Viewpoint:
+def merge(story: Story, editor: User, target_id: int, source_id: int, seen_version: int) -> Viewpoint:
     """Move every comment of ``source`` into ``target``; ``source`` leaves the map."""
     check_version(story, seen_version)
     target = _viewpoint(story, target_id)
@@ -200,13 +195,10 @@ def merge(story: Story, editor: User, target_id, source_id, seen_version) -> Vie
     return target
 
 
-def move_comment(story: Story, editor: User, comment_id, target_id, seen_version) -> Viewpoint:
+def move_comment(story: Story, editor: User, comment_id: int, target_id: int, seen_version: int) -> Viewpoint:
     check_version(story, seen_version)
     target = _viewpoint(story, target_id)
-    try:
-        comment = db.session.get(Comment, int(comment_id))
-    except (TypeError, ValueError):
-        comment = None
+    comment = db.session.get(Comment, comment_id)
     if comment is None:
         raise NotFound("There is no such comment.")
     if comment.story_id != story.id:
@@ -231,14 +223,11 @@ def move_comment(story: Story, editor: User, comment_id, target_id, seen_version
     return target
 
 
-def split(story: Story, editor: User, viewpoint_id, parts, seen_version) -> list[Viewpoint]:
+def split(story: Story, editor: User, viewpoint_id: int, parts: int, seen_version: int) -> list[Viewpoint]:
     """Recluster a viewpoint's comments into ``parts`` (2-6) viewpoints."""
     check_version(story, seen_version)
     viewpoint = _viewpoint(story, viewpoint_id)
-    try:
-        k = int(parts)
-    except (TypeError, ValueError):
-        raise InvalidInput("Say into how many viewpoints to split (2 to 6).") from None
+    k = parts
     if not 2 <= k <= 6:
         raise InvalidInput("Split into 2 to 6 viewpoints.")
     rows = db.session.execute(
@@ -320,18 +309,20 @@ def _best_text(comment_ids: list[int]) -> str | None:
     return min(first_sentences, key=lambda t: abs(len(t) - 90)) if first_sentences else None
 
 
-def clean_key_point(story: Story, statement: str | None, seen_version) -> str:
-    """Check a key point before it is queued: the map version, and one non-empty sentence."""
+def clean_key_point(story: Story, statement: str, seen_version: int | None) -> str:
+    """Check a key point (one line of text) before it is queued: the map version, and one non-empty
+    sentence. Returns the statement."""
     check_version(story, seen_version)
-    text = " ".join((statement or "").split())
-    if not text:
+    if not statement:
         raise InvalidInput("Write the key point as one sentence.", field="statement")
-    if len(text) > MAX_HEADLINE:
+    if len(statement) > MAX_HEADLINE:
         raise InvalidInput(f"Key points can be at most {MAX_HEADLINE} characters.", field="statement")
-    return text
+    return statement
 
 
-def add_key_point(story: Story, editor: User, statement: str | None, embedder, seen_version) -> Viewpoint:
+def add_key_point(
+    story: Story, editor: User, statement: str, embedder, seen_version: int | None
+) -> Viewpoint:
     """Create a viewpoint from an editor's statement and gather the comments that make that point."""
     text = clean_key_point(story, statement, seen_version)
     statement_vec = embedder.encode([text])

@@ -72,3 +72,27 @@ def test_preview_is_for_editors_and_needs_a_statement(app, client, debate):
     )  # fmt: skip
     assert response.status_code == 400 and "one sentence" in response.get_data(as_text=True)
     assert db.session.scalars(select(KeyPointPreview)).all() == []
+
+
+def test_with_the_queue_down_the_preview_is_kept_marked_failed(app, client, debate, monkeypatch):
+    """The worker reads the preview's row, so the job is handed over once the row is committed; a queue
+    that is down then answers 503, and the row stays, marked failed, for the review page to say so."""
+    story, _ = debate
+    jobs.drain(app)
+    make_user("kp_editor4", role="editor")
+    login(client, "kp_editor4")
+
+    def down(*args):
+        raise ConnectionError("Redis is not answering")
+
+    monkeypatch.setattr(jobs.get_queue(app), "enqueue", down)
+    response = post_form(
+        client, f"/editor/stories/{story.slug}/map/key-point/preview",
+        {"statement": "Regulators must make safety pledges binding.", "map_version": story.map_version},
+    )  # fmt: skip
+    assert response.status_code == 503 and jobs.QUEUE_DOWN in response.get_data(as_text=True)
+    monkeypatch.undo()
+    preview = db.session.scalars(select(KeyPointPreview)).one()
+    assert preview.status == "failed" and jobs.get_queue(app).jobs == []
+    html = _overview(client, story)
+    assert "could not be computed" in html and "being computed" not in html

@@ -264,3 +264,33 @@ def test_published_map_sums_current_votes_per_viewpoint(editor, mapped):
     live = {v.viewpoint.id: v.reaction for v in debate_map.read_map(story, include_hidden=False).viewpoints}
     published = {v.viewpoint.id: v.reaction for v in debate_map.published_map(story).viewpoints}
     assert published == live and sum(r.agree for r in published.values()) >= 1
+
+
+def test_fields_that_cannot_be_read_are_refused_as_the_service_would(editor, mapped):
+    """Each action's form reads typed values; one it cannot read answers with the service's message and
+    status for the same mistake, and changes nothing."""
+    story, _ = mapped
+    v = active_viewpoints(story)[0]
+    version = story.map_version
+    cases = [
+        ("rename", {"viewpoint_id": "abc", "headline": "X"}, 404, "There is no such viewpoint."),
+        ("rename", {"viewpoint_id": str(2**70), "headline": "X"}, 404, "There is no such viewpoint."),
+        ("rename", {"viewpoint_id": v.id, "headline": "X", "map_version": "v2"}, 400, "missing the map"),
+        ("merge", {"viewpoint_id": v.id}, 404, "There is no such viewpoint."),
+        ("move", {"comment_id": "1x", "target_id": v.id}, 404, "There is no such comment."),
+        ("split", {"viewpoint_id": v.id, "parts": "two"}, 400, "Say into how many"),
+        ("split", {"viewpoint_id": v.id}, 400, "Say into how many"),
+        ("pin", {"viewpoint_id": v.id, "quote_ids": ["1", "x"]}, 400, "Quotes are chosen by comment id."),
+    ]
+    for action, data, status, message in cases:
+        response = _post(editor, story, action, **data)
+        assert response.status_code == status, (action, data)
+        assert message in response.get_data(as_text=True), (action, data)
+    db.session.refresh(story)
+    db.session.refresh(v)
+    assert story.map_version == version and v.editor_headline is None
+    # Text arrives on one line: the headline's runs of spaces and line breaks are one space each.
+    response = _post(editor, story, "rename", viewpoint_id=v.id, headline="  Binding\n rules  ")
+    assert response.status_code == 303
+    db.session.refresh(v)
+    assert v.editor_headline == "Binding rules"

@@ -1,180 +1,39 @@
-"""The debate map on the database side: embedding comments, placing new ones, recomputing and reading maps.
+"""Recomputing a story's debate map: embedding what is missing, clustering (:mod:`forum.analysis.pipeline`),
+keeping curated viewpoints and the identities of viewpoints whose members still match, and storing the
+result.
 
-The numeric work lives in ``forum.analysis`` (pure); this module loads what it needs, calls it, and writes the
-results back. Functions flush and never commit: the job or command that calls them owns the transaction.
+Functions flush and never commit: the job or command that calls them owns the transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, select
 
 from forum.analysis.embedders import Embedder
 from forum.analysis.identity import match_viewpoints
-from forum.analysis.keypoints import KeyPointAnalysis, given_threshold, key_point_settings, match_scores
+from forum.analysis.keypoints import KeyPointAnalysis, key_point_settings
 from forum.analysis.labeller import NullLabeller, make_labeller
-from forum.analysis.pipeline import DebateMap, ViewpointSummary, assign_new, build_map
+from forum.analysis.pipeline import DebateMap, ViewpointSummary, build_map
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
-from forum.services.locks import lock_stories, lock_story
-from forum.services.rows import rows_by_comment, upsert
-from forum.services.sentences import missing_sentences, sentences_with_vectors, store_sentences
+from forum.services.locks import lock_story
+from forum.services.mapping.comments import comments_needing_embedding, embed_comments, mappable
+from forum.services.sentences import sentences_with_vectors
 
 SIDE_VALUES = {"agree": 1, "disagree": -1}
 CURATED_MIN_SIMILARITY = 0.3
 MIN_COMMENTS_FOR_MAP = 5
-NEAREST_MIN_SIMILARITY = 0.35
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _mappable(story_id: int | None = None):
-    query = select(Comment).where(Comment.status == "published")
-    return query.where(Comment.story_id == story_id) if story_id is not None else query
-
-
-def comments_needing_embedding(embedder_name: str, story_id: int | None = None, limit: int | None = None):
-    """Published comments with no embedding from this model, or one of an older text (edited since)."""
-    query = (
-        _mappable(story_id)
-        .outerjoin(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where((CommentEmbedding.comment_id.is_(None)) | (CommentEmbedding.model_name != embedder_name))
-        .order_by(Comment.id)
-    )
-    stale = list(db.session.scalars(query.limit(limit) if limit else query))
-    edited = db.session.scalars(
-        _mappable(story_id)
-        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where(Comment.edited_at.is_not(None), CommentEmbedding.created_at < Comment.edited_at)
-    )
-    return stale + [c for c in edited if c not in stale]
-
-
-def embed_comments(comments: Sequence[Comment], embedder: Embedder, batch_size: int = 64) -> int:
-    """Store embeddings for ``comments`` whose text has none yet; unchanged texts are never re-encoded
-    (an identical text already embedded by the same model is reused). Returns how many were encoded."""
-    todo: dict[str, list[Comment]] = {}
-    texts: dict[str, str] = {}
-    stored = rows_by_comment(CommentEmbedding, [c.id for c in comments])
-    for comment in comments:
-        text = plain_text(comment.body)
-        existing = stored.get(comment.id)
-        h = text_hash(text)
-        if existing is not None and existing.text_hash == h and existing.model_name == embedder.name:
-            continue
-        todo.setdefault(h, []).append(comment)
-        texts[h] = text
-    if not todo:
-        return 0
-    known = {
-        row.text_hash: row
-        for row in db.session.scalars(
-            select(CommentEmbedding).where(
-                CommentEmbedding.text_hash.in_(list(todo)), CommentEmbedding.model_name == embedder.name
-            )
-        )
-    }
-    missing = [h for h in todo if h not in known]
-    vectors: dict[str, bytes] = {h: known[h].vector for h in todo if h in known}
-    if missing:
-        # the sentences too (key point candidates, and the evidence a comment gives), in the same encode
-        # call; a one-sentence comment's sentence is its whole text, encoded once
-        sentences = missing_sentences([texts[h] for h in missing], embedder.name)
-        unique = list(dict.fromkeys([texts[h] for h in missing] + sentences))
-        encoded = dict(
-            zip(unique, embedder.encode(unique, batch_size=batch_size).astype(np.float32), strict=True)
-        )
-        vectors.update({h: encoded[texts[h]].tobytes() for h in missing})
-        store_sentences(embedder.name, {t: encoded[t] for t in sentences})
-    now = datetime.now(UTC)
-    rows = [
-        {"comment_id": comment.id, "story_id": comment.story_id, "model_name": embedder.name, "text_hash": h,
-         "dim": len(vectors[h]) // 4, "vector": vectors[h], "created_at": now}
-        for h, group in todo.items()
-        for comment in group
-    ]  # fmt: skip
-    db.session.flush()
-    # An upsert: another worker may be embedding the same comment (the sweep beside a batch, a retry).
-    conn = db.session.connection()
-    conn.execute(upsert(_EMBEDDING, conn.dialect.name, ("comment_id",), _EMBEDDING_FIELDS), rows)
-    for row in stored.values():  # loaded before the write: reload on next use
-        db.session.expire(row)
-    return len(missing)
-
-
-_EMBEDDING = CommentEmbedding.__table__
-_EMBEDDING_FIELDS = ("story_id", "model_name", "text_hash", "dim", "vector", "created_at")
-
-
-def place_comments(comments: Iterable[Comment]) -> int:
-    """Put new comments in their nearest viewpoint at once (the full map catches up later). Returns how many
-    were placed; every comment handled counts towards the story's pending changes."""
-    placed = 0
-    by_story: dict[int, list[Comment]] = {}
-    for comment in comments:
-        by_story.setdefault(comment.story_id, []).append(comment)
-    lock_stories(by_story)
-    fresh = {"populate_existing": True}  # what another worker committed before the lock, not older copies
-    for story_id, group in by_story.items():
-        active = select(Viewpoint).where(Viewpoint.story_id == story_id, Viewpoint.active.is_(True))
-        current = list(db.session.scalars(active.execution_options(**fresh)))
-        viewpoints = [v for v in current if not v.is_other]
-        other = next((v for v in current if v.is_other), None)
-        centroids = np.stack([v.centroid_array for v in viewpoints]) if viewpoints else np.zeros((0, 0))
-        ids = [c.id for c in group]
-        # One query each for the batch's embeddings and existing memberships (then found in the session).
-        embeddings = rows_by_comment(CommentEmbedding, ids)
-        members = rows_by_comment(ViewpointMember, ids, selectinload(ViewpointMember.viewpoint), **fresh)
-        for comment in group:
-            emb = embeddings.get(comment.id)
-            if emb is None or comment.status != "published" or not viewpoints:
-                continue
-            index = assign_new(emb.array, centroids, NEAREST_MIN_SIMILARITY)
-            target = viewpoints[index] if index >= 0 else other
-            if target is None:
-                continue
-            member = members.get(comment.id)
-            if member is None:
-                member = ViewpointMember(comment_id=comment.id, story_id=story_id)
-                target.n_members += 1
-            elif member.viewpoint_id != target.id:
-                member.viewpoint.n_members -= 1
-                target.n_members += 1
-            member.viewpoint = target
-            member.source = "nearest"
-            db.session.add(member)
-            placed += 1
-        db.session.execute(
-            update(Story)
-            .where(Story.id == story_id)
-            .values(map_changes_pending=Story.map_changes_pending + len(group))
-        )
-    db.session.flush()
-    return placed
-
-
-def unplace_comment(comment_id: int) -> None:
-    """Take a deleted or rejected comment off the map (the caller holds the story's lock)."""
-    member = db.session.get(ViewpointMember, comment_id)
-    if member is not None:
-        member.viewpoint.n_members = max(0, member.viewpoint.n_members - 1)
-        db.session.delete(member)
-        db.session.flush()
 
 
 def map_is_stale(story: Story) -> bool:
     """Whether enough has changed since the last full computation to recompute the map."""
-    total = db.session.scalar(select(func.count()).select_from(_mappable(story.id).subquery())) or 0
+    total = db.session.scalar(select(func.count()).select_from(mappable(story.id).subquery())) or 0
     if total < MIN_COMMENTS_FOR_MAP:
         return False
     if story.map_computed_at is None:
@@ -390,34 +249,3 @@ def _fill(viewpoint: Viewpoint, group: ViewpointSummary, position: int, run: Map
     viewpoint.quote_sentences = {str(k): v for k, v in group.quote_sentences.items()}
     viewpoint.active = True
     viewpoint.updated_at = now
-
-
-def key_point_matches(
-    story: Story, statement_vector: np.ndarray, model_name: str, *, gathered_only: bool = False
-) -> list[tuple[int, float]]:
-    """Every analysed comment of ``story`` with how strongly it makes the key point whose embedding is
-    ``statement_vector`` (the map's own matching: the comment or its best sentence), best first. With
-    ``gathered_only``, just the comments an editor's key point gathers (from the model's given threshold)."""
-    rows = db.session.execute(
-        select(Comment.id, Comment.body, CommentEmbedding.vector)
-        .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where(
-            Comment.story_id == story.id,
-            Comment.status == "published",
-            CommentEmbedding.model_name == model_name,
-        )
-        .order_by(Comment.id)
-    ).all()
-    if not rows:
-        return []
-    X = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
-    sentences, S = sentences_with_vectors([plain_text(r.body) for r in rows], model_name, X.shape[1])
-    scores = match_scores(
-        np.asarray(statement_vector, dtype=np.float32).reshape(1, -1),
-        X,
-        sentence_embeddings=S,
-        sentence_owner=[s.owner for s in sentences],
-    )[0]
-    floor = given_threshold(model_name) if gathered_only else -np.inf
-    matches = ((int(r.id), float(v)) for r, v in zip(rows, scores, strict=True) if v >= floor)
-    return sorted(matches, key=lambda t: -t[1])

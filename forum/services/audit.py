@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import AuditEntry, Comment, Story, User
+from forum.services import pagination
 
 PER_PAGE = 50
 
@@ -110,7 +111,7 @@ def entries(
         query = query.where(AuditEntry.comment_id == comment_id)
     if user_id is not None:
         query = query.where((AuditEntry.actor_id == user_id) | (AuditEntry.target_user_id == user_id))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = pagination.count(query)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = db.session.scalars(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -17,6 +17,7 @@ from forum.models.stories import SIDES
 from forum.sanitize import is_blank, render_comment
 from forum.services import moderation, signals
 from forum.services.errors import Forbidden, InvalidInput, NotFound
+from forum.services.pagination import count, paginate
 from forum.times import as_utc
 
 SORTS = ("newest", "oldest", "agreed", "divisive")
@@ -285,7 +286,7 @@ def thread_page(
         Comment.parent_id.is_(None),
         or_(_shown_to(viewer, *VISIBLE), (Comment.status == "deleted") & has_live_reply),
     )
-    total = db.session.scalar(select(func.count()).select_from(visible_roots.subquery())) or 0
+    total = count(visible_roots)
     pages = max(1, -(-total // per_page))
     if page < 1 or page > pages:
         raise NotFound(f"There is no page {page}; this discussion has {pages}.")
@@ -299,3 +300,16 @@ def thread_page(
     )
     children, my_votes = _replies_and_votes(roots, viewer)
     return ThreadPage(roots, children, page, pages, total, sort, my_votes)
+
+
+def listed_stories(limit: int, offset: int) -> tuple[list[Story], int]:
+    """Open, listed stories, newest first, one page of them, and how many there are."""
+    query = select(Story).where(Story.status == "open", Story.listed)
+    return paginate(query.order_by(Story.published_at.desc(), Story.id), limit, offset)
+
+
+def story_comments(story: Story, limit: int, offset: int, sort: str = "oldest") -> tuple[list[Comment], int]:
+    """The story's visible comments, replies included, ``oldest`` or ``newest`` first: one page and the
+    total."""
+    query = select(Comment).where(Comment.story_id == story.id, Comment.status.in_(VISIBLE))
+    return paginate(query.options(selectinload(Comment.author)).order_by(*_sort_key(sort)), limit, offset)

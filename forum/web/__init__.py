@@ -33,7 +33,7 @@ class IdConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     from forum.web.account import bp as account_bp
     from forum.web.admin import bp as admin_bp
-    from forum.web.api import bp as api_bp
+    from forum.web.api import register as register_api
     from forum.web.auth import bp as auth_bp
     from forum.web.editor import bp as editor_bp
     from forum.web.editor import flags_bp
@@ -62,7 +62,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(review_bp)
-    app.register_blueprint(api_bp)
+    register_api(app)
     health.register(app)
     app.register_blueprint(widget_bp)
     app.register_blueprint(widget_api_bp)

@@ -2,25 +2,25 @@
 
 Reading needs no account. Writing needs a signed-in reader (session cookie from ``POST /api/session`` or the
 login page) and, as for every form on the site, the CSRF token: send it in the ``X-CSRFToken`` header
-(``GET /api/csrf-token`` returns it). Errors are ``{"error": {"status", "message"}}``.
+(``GET /api/csrf-token`` returns it). Errors are ``{"error": {"status", "message"}}``. Each view declares
+what it reads and answers with the schemas of :mod:`forum.web.api.inputs` and :mod:`forum.web.api.schemas`;
+the request's work is committed after the answer (:mod:`forum.web.transactions`).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from forum.extensions import csrf, db
+from forum.extensions import csrf
 from forum.models import Comment, Story
 from forum.services import accounts, debate_map, opinions
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
 from forum.services.errors import InvalidInput, NotFound
 from forum.web import limits
-from forum.web.api import schema, serialize
-from forum.web.api.payload import choice_arg, json_body, page_args
+from forum.web.api import inputs, schemas
+from forum.web.api.document import WRITE, Blueprint
 from forum.web.auth.views import sign_out_everywhere
 from forum.web.roles import has_role
 
@@ -28,8 +28,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked in _sign_in_then_csrf below, after the sign-in check
 
 ID = "int"  # forum.web.IdConverter: an id past 64 bits is 0, which names nothing (404)
-NULLABLE_STR = (str, type(None))
-NULLABLE_ID = (int, type(None))
+QUERY = {"location": "query", "error_status_code": 400}
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
 
 
 @bp.before_request
@@ -45,7 +45,6 @@ def _sign_in_then_csrf():
 
 @bp.errorhandler(InvalidInput)
 def _invalid(exc: InvalidInput):
-    db.session.rollback()
     error = {"status": 422, "message": exc.message}
     if exc.field:
         error["field"] = exc.field
@@ -73,123 +72,139 @@ def _visible_comment(comment_id: int) -> Comment:
 
 
 @bp.get("/openapi.json")
+@bp.doc(
+    responses={200: {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+)
 def openapi():
-    return jsonify(schema.document())
+    """This document"""
+    return jsonify(current_app.extensions["forum-api-document"].spec.to_dict())
 
 
 @bp.get("/csrf-token")
+@bp.response(200, schemas.CsrfTokenSchema)
 def csrf_token():
+    """The CSRF token to send as X-CSRFToken"""
     from flask_wtf.csrf import generate_csrf
 
-    return jsonify(csrf_token=generate_csrf(), header="X-CSRFToken")
+    return {"csrf_token": generate_csrf(), "header": "X-CSRFToken"}
 
 
 @bp.get("/me")
+@bp.response(200, schemas.MeSchema)
+@bp.errors(401)
 def me():
-    return jsonify(serialize.user(_signed_in(), private=True))
+    """The signed-in account"""
+    return _signed_in()
 
 
 @bp.post("/session")
 @limits.login
-def sign_in():
-    data = json_body({"username": (str,), "password": (str,)}, required=("username", "password"))
+@bp.arguments(inputs.CredentialsSchema)
+@bp.response(200, schemas.MeSchema)
+@bp.errors(400, 401, 413, 415, 422, 429)
+def sign_in(data: dict):
+    """Sign in (sets the session cookie)"""
     user = accounts.authenticate(data["username"], data["password"])
     if user is None or user.status == "banned":
         abort(401, "Wrong username or password.")
     login_user(user)
-    return jsonify(serialize.user(user, private=True))
+    return user
 
 
 @bp.delete("/session")
+@bp.response(204, description="Signed out")
+@bp.errors(400)
 def sign_out():
-    """Sign out. This ends every session of the reader on the server, not only this cookie."""
+    """Sign out (ends every session of the account on the server, not only this cookie)"""
     sign_out_everywhere()
-    return "", 204
+    return Response(status=204)
 
 
 @bp.delete("/sessions")
+@bp.response(204, description="Signed out everywhere")
+@bp.errors(400, 401)
+@bp.doc(**WRITE)
 def sign_out_all():
-    """Sign out everywhere (every browser and widget token); the same as ``DELETE /api/session``, named
-    for the reader's intent. Needs a signed-in session and the CSRF token."""
+    """Sign out everywhere: every browser and widget token of the account
+
+    The same as ``DELETE /api/session``, named for the reader's intent. Needs a signed-in session and the
+    CSRF token."""
     _signed_in()
     sign_out_everywhere()
-    return "", 204
+    return Response(status=204)
 
 
 @bp.get("/stories")
-def stories():
-    limit, offset = page_args()
-    query = select(Story).where(Story.status == "open", Story.listed)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(Story.published_at.desc(), Story.id).limit(limit).offset(offset)
-    )
-    return jsonify(serialize.page([serialize.story(s) for s in items], total, limit, offset))
+@bp.arguments(inputs.PageArgsSchema, **QUERY)
+@bp.response(200, schemas.StoryPageSchema)
+@bp.errors(400)
+def stories(args: dict):
+    """Open stories, newest first"""
+    rows, total = comment_service.listed_stories(args["limit"], args["offset"])
+    return schemas.Page(rows, total, args["limit"], args["offset"])
 
 
-@bp.get("/stories/<ref>")
-def story(ref: str):
-    return jsonify(serialize.story(_story(ref)))
+@bp.get("/stories/<story>")
+@bp.response(200, schemas.StorySchema)
+@bp.errors(400, 404)
+def story(story: str):
+    """One story"""
+    return _story(story)
 
 
-@bp.get("/stories/<ref>/comments")
-def story_comments(ref: str):
-    story = _story(ref)
-    limit, offset = page_args()
-    order = choice_arg("sort", ("oldest", "newest"), "oldest")
-    query = select(Comment).where(Comment.story_id == story.id, Comment.status.in_(comment_service.VISIBLE))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    key = (
-        (Comment.created_at, Comment.id)
-        if order == "oldest"
-        else (Comment.created_at.desc(), Comment.id.desc())
-    )
-    rows = db.session.scalars(
-        query.options(selectinload(Comment.author)).order_by(*key).limit(limit).offset(offset)
-    )
-    return jsonify(serialize.page([serialize.comment(c) for c in rows], total, limit, offset))
+@bp.get("/stories/<story>/comments")
+@bp.arguments(inputs.CommentListArgsSchema, **QUERY)
+@bp.response(200, schemas.CommentPageSchema)
+@bp.errors(400, 404)
+def story_comments(args: dict, story: str):
+    """The story's published comments (replies included; thread them with parent_id)"""
+    found = _story(story)
+    rows, total = comment_service.story_comments(found, args["limit"], args["offset"], args["sort"])
+    return schemas.Page(rows, total, args["limit"], args["offset"])
 
 
-_POST_FIELDS = {
-    "body": (str,),
-    "side": NULLABLE_STR,
-    "parent_id": NULLABLE_ID,
-    "idempotency_key": NULLABLE_STR,
-}
-
-
-@bp.post("/stories/<ref>/comments")
+@bp.post("/stories/<story>/comments")
 @limits.post
-def post_comment(ref: str):
+@bp.arguments(inputs.NewCommentSchema)
+@bp.response(
+    201,
+    schemas.CommentSchema,
+    description="Posted (or, for a repeated idempotency_key, the comment posted then)",
+)
+@bp.errors(*WRITE_ERRORS)
+@bp.doc(**WRITE)
+def post_comment(data: dict, story: str):
+    """Post a comment (or, with parent_id, a reply)"""
     author = _signed_in()
-    story = _story(ref)
-    data = json_body(_POST_FIELDS, required=("body",))
-    comment = comment_service.post_comment(
-        story,
+    return comment_service.post_comment(
+        _story(story),
         author,
         data["body"],
         side=data.get("side"),
         parent_id=data.get("parent_id"),
         idempotency_key=data.get("idempotency_key"),
     )
-    body = serialize.comment(comment)  # before the commit expires what it reads
-    db.session.commit()
-    return jsonify(body), 201
 
 
 @bp.get(f"/comments/<{ID}:comment_id>")
+@bp.response(200, schemas.CommentSchema)
+@bp.errors(400, 404)
 def comment(comment_id: int):
-    return jsonify(serialize.comment(_visible_comment(comment_id)))
+    """One comment"""
+    return _visible_comment(comment_id)
 
 
 @bp.post(f"/comments/<{ID}:comment_id>/replies")
 @limits.post
-def reply(comment_id: int):
+@bp.arguments(inputs.NewReplySchema)
+@bp.response(201, schemas.CommentSchema, description="Posted")
+@bp.errors(*WRITE_ERRORS)
+@bp.doc(**WRITE)
+def reply(data: dict, comment_id: int):
+    """Reply to a comment"""
     author = _signed_in()
     parent = _visible_comment(comment_id)
-    fields = {k: v for k, v in _POST_FIELDS.items() if k != "parent_id"}
-    data = json_body(fields, required=("body",))
-    comment = comment_service.post_comment(
+    return comment_service.post_comment(
         parent.story,
         author,
         data["body"],
@@ -197,70 +212,80 @@ def reply(comment_id: int):
         parent_id=parent.id,
         idempotency_key=data.get("idempotency_key"),
     )
-    body = serialize.comment(comment)  # before the commit expires what it reads
-    db.session.commit()
-    return jsonify(body), 201
 
 
 @bp.patch(f"/comments/<{ID}:comment_id>")
 @limits.post
-def edit_comment(comment_id: int):
+@bp.arguments(inputs.CommentChangeSchema)
+@bp.response(200, schemas.CommentSchema)
+@bp.errors(*WRITE_ERRORS)
+@bp.doc(**WRITE)
+def edit_comment(data: dict, comment_id: int):
+    """Edit your own comment within the edit window"""
     user = _signed_in()
     comment = _visible_comment(comment_id)
-    data = json_body({"body": (str,), "side": NULLABLE_STR})
-    comment_service.edit_comment(
+    return comment_service.edit_comment(
         comment, user, data.get("body", comment.body), data.get("side", comment.side)
     )
-    db.session.commit()
-    return jsonify(serialize.comment(comment))
 
 
 @bp.delete(f"/comments/<{ID}:comment_id>")
+@bp.response(204, description="Deleted")
+@bp.errors(400, 401, 403, 404)
+@bp.doc(**WRITE)
 def delete_comment(comment_id: int):
+    """Delete your own comment within the edit window"""
     user = _signed_in()
     comment_service.delete_comment(_visible_comment(comment_id), user)
-    db.session.commit()
-    return "", 204
+    return Response(status=204)
 
 
 @bp.put(f"/comments/<{ID}:comment_id>/vote")
 @limits.vote
-def vote(comment_id: int):
+@bp.arguments(inputs.VoteChoiceSchema)
+@bp.response(200, schemas.VoteResultSchema)
+@bp.errors(*WRITE_ERRORS)
+@bp.doc(**WRITE)
+def vote(data: dict, comment_id: int):
+    """Vote agree, disagree or pass (replaces your earlier vote)"""
     user = _signed_in()
-    data = json_body({"vote": (str,)}, required=("vote",))
     counts = vote_service.record_vote(comment_id, user, data["vote"])  # its own checks: no ORM load
-    db.session.commit()
-    return jsonify(comment=comment_id, vote=data["vote"], counts=counts)
+    return {"comment": comment_id, "vote": data["vote"], "counts": counts}
 
 
-@bp.get("/stories/<ref>/viewpoints")
-def viewpoints(ref: str):
-    return jsonify(serialize.debate_map(debate_map.published_map(_story(ref))))
+@bp.get("/stories/<story>/viewpoints")
+@bp.response(200, schemas.DebateMapSchema)
+@bp.errors(400, 404)
+def viewpoints(story: str):
+    """The story's debate map"""
+    return debate_map.published_map(_story(story))
 
 
-@bp.get(f"/stories/<ref>/viewpoints/<{ID}:viewpoint_id>")
-def viewpoint(ref: str, viewpoint_id: int):
-    story = _story(ref)
-    vp = debate_map.get_viewpoint(story, viewpoint_id)
+@bp.get(f"/stories/<story>/viewpoints/<{ID}:viewpoint_id>")
+@bp.arguments(inputs.PageArgsSchema, **QUERY)
+@bp.response(200, schemas.ViewpointDetailSchema)
+@bp.errors(400, 404)
+def viewpoint(args: dict, story: str, viewpoint_id: int):
+    """One viewpoint with its comments, most agreed first"""
+    vp = debate_map.get_viewpoint(_story(story), viewpoint_id)
     if not vp.active or getattr(vp, "hidden", False):
         raise NotFound("That viewpoint is no longer on the map.")
-    limit, offset = page_args()
     members = debate_map.viewpoint_members(vp)
     by_id = {m.id: m for m in members}
-    quotes = [by_id[q] for q in (vp.quote_ids or []) if q in by_id]
     reaction = debate_map.Reaction(
         sum(m.agree_count for m in members),
         sum(m.disagree_count for m in members),
         sum(m.pass_count for m in members),
     )
-    body = serialize.viewpoint(vp, quotes, reaction)
-    body["members"] = serialize.page(
-        [serialize.comment(c) for c in members[offset : offset + limit]], len(members), limit, offset
-    )
-    return jsonify(body)
+    view = debate_map.ViewpointView(vp, [by_id[q] for q in (vp.quote_ids or []) if q in by_id], reaction)
+    limit, offset = args["limit"], args["offset"]
+    view.members = schemas.Page(members[offset : offset + limit], len(members), limit, offset)
+    return view
 
 
-@bp.get("/stories/<ref>/opinion-groups")
-def opinion_groups(ref: str):
-    page = opinions.read_opinions(_story(ref), current_user)
-    return jsonify(serialize.opinion_groups(page, opinions.MIN_VOTES_TO_SEE))
+@bp.get("/stories/<story>/opinion-groups")
+@bp.response(200, schemas.OpinionGroupsSchema)
+@bp.errors(400, 404)
+def opinion_groups(story: str):
+    """Opinion groups from votes (Polis method); groups show once you have voted enough"""
+    return opinions.read_opinions(_story(story), current_user)

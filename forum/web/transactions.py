@@ -7,22 +7,24 @@ commit or roll back.
 The one case a view must say so itself: a refused action reported on a success or redirect answer (a flash
 message, then a redirect back) calls :func:`discard` so its writes are rolled back too.
 
-Work that must wait for the commit (a job that reads a row the request wrote, a flash message that says the
-change was saved) is registered with :func:`after_commit`: it runs here once the commit went through, and
-never when the request is rolled back or its commit fails.
+Work that must wait for the commit (a job that reads a row the request wrote, a note that depends on what
+the commit set off) is registered with :func:`after_commit`: it runs here once the commit went through, and
+never when the request is rolled back or its commit fails. When the commit fails, the messages the view
+flashed (``"Your comment is posted."``) are taken back too: the error answer says what happened instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, message_flashed, session
 from flask.typing import ResponseReturnValue
 
 from forum.extensions import db
 
 _DISCARD = "_forum_discard_transaction"
 _AFTER_COMMIT = "_forum_after_commit"
+_FLASHED = "_forum_flashed"
 
 AfterCommit = Callable[[], ResponseReturnValue | None]
 
@@ -53,11 +55,32 @@ def _finish(response: Response) -> Response:
                 return current_app.make_response(answer)
     except Exception as exc:  # a failed commit answers as that error would from the view (e.g. 503)
         db.session.rollback()
+        _take_back_flashes()
         return current_app.make_response(current_app.handle_user_exception(exc))
     return response
+
+
+def _remember_flash(app: Flask, message: str, category: str, **_) -> None:
+    g.setdefault(_FLASHED, []).append((category, message))
+
+
+def _take_back_flashes() -> None:
+    """Drop the messages this request flashed (the last of each in the session's list) before its commit
+    failed: they told of work that was not stored."""
+    flashed = g.pop(_FLASHED, [])
+    if not flashed:
+        return
+    kept = list(session.get("_flashes", []))
+    for item in reversed(flashed):
+        for i in range(len(kept) - 1, -1, -1):
+            if tuple(kept[i]) == item:
+                del kept[i]
+                break
+    session["_flashes"] = kept
 
 
 def register(app: Flask) -> None:
     """Install the rule. Registered after every other ``after_request`` hook, so it runs first (Flask runs
     them in reverse order) and the hooks after it (security headers) apply to a failed commit's answer."""
     app.after_request(_finish)
+    message_flashed.connect(_remember_flash, app, weak=False)

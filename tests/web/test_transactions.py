@@ -45,3 +45,28 @@ def test_an_after_commit_answer_replaces_the_views_and_stops_the_rest(app, sessi
     final, ran = _request(app, 200, after=[("refused", ("queue down", 503)), ("never", None)])
     assert final.status_code == 503 and final.get_data(as_text=True) == "queue down"
     assert ran == ["refused"] and _stored("tx2000"), "the committed work stays"
+
+
+def test_a_failed_commit_answers_its_error_runs_nothing_after_and_takes_back_the_views_messages(
+    app, session, monkeypatch
+):
+    from flask import flash
+    from flask import session as cookie_session
+    from sqlalchemy.exc import OperationalError
+
+    def lost(*args, **kwargs):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    ran: list[str] = []
+    with app.test_request_context("/"):
+        cookie_session["_flashes"] = [("info", "From an earlier page.")]
+        accounts.register_user("txlost", "correct horse")
+        flash("Your comment is posted.", "success")
+        transactions.after_commit(lambda: ran.append("never"))
+        monkeypatch.setattr(db.session, "commit", lost)
+        final = transactions._finish(Response("view", status=303))
+        monkeypatch.undo()
+        assert final.status_code == 503 and ran == []
+        page = final.get_data(as_text=True)  # the error page shows the messages still standing
+        assert "From an earlier page." in page and "Your comment is posted." not in page
+    assert not _stored("txlost")

@@ -89,7 +89,6 @@ def reset(token: str):
         if request.method == "POST":
             require_valid(form)
             reader_accounts.reset_password(token, form.password.data, form.confirm.data)
-            db.session.commit()
             logout_user()
             flash(
                 "Your password is changed and you are signed out everywhere: log in with the new one.",
@@ -97,7 +96,6 @@ def reset(token: str):
             )
             return redirect(url_for("auth.login"), code=303)
     except ServiceError as exc:
-        db.session.rollback()
         error = exc
     html = render_template("account/reset.html", form=form, error=error, user=user, token=token)
     return html, (error.status if error else 200)
@@ -113,10 +111,8 @@ def email():
         try:
             reader_accounts.set_email(current_user._get_current_object(), form.email.data)
         except ServiceError as exc:
-            db.session.rollback()
             error = exc
         else:
-            db.session.commit()
             flash(
                 "Your email address is saved." if current_user.email else "Your email address is removed.",
                 "success",
@@ -163,10 +159,8 @@ def delete():
         try:
             reader_accounts.delete_account(user, form.password.data)
         except ServiceError as exc:
-            db.session.rollback()
             error = exc
         else:
-            db.session.commit()
             logout_user()
             flash("Your account is deleted. Thank you for taking part.", "info")
             return redirect(url_for("readers.home"), code=303)

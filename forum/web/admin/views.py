@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum.extensions import db
 from forum.models.users import ROLES, STATUSES
 from forum.services import accounts
 from forum.web.editor.forms import RoleForm
@@ -39,6 +38,5 @@ def set_role(user_id: int):
     form = RoleForm()
     require_valid(form)
     accounts.set_role(user, form.role.data, current_user, form.reason.data)
-    db.session.commit()
     flash(f"{user.display_name} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", "success")
     return redirect(url_for("admin.users", q=request.form.get("q") or None), code=303)

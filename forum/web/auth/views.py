@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.extensions import db
 from forum.services import accounts, reader_accounts
 from forum.services.errors import InvalidInput, ServiceError
 from forum.web import limits
@@ -35,8 +34,9 @@ def register():
 
 
 def register_from_form(form: RegisterForm):
-    """Create the account a posted registration form describes, commit and log it in: ``(user, None)``, or
-    ``(None, error)`` with nothing written (the register page and the widget's popup both use it)."""
+    """Create the account a posted registration form describes and log it in: ``(user, None)``, or
+    ``(None, error)`` (the caller's error answer rolls back what was written; the register page and the
+    widget's popup both use it)."""
     require_valid(form)
     try:
         if form.password.data != form.confirm.data:
@@ -44,9 +44,7 @@ def register_from_form(form: RegisterForm):
         user = accounts.register_user(form.username.data, form.password.data, form.display_name.data)
         reader_accounts.set_email(user, form.email.data)
     except ServiceError as exc:
-        db.session.rollback()
         return None, exc
-    db.session.commit()
     login_user(user)
     return user, None
 
@@ -80,7 +78,6 @@ def sign_out_everywhere() -> None:
     this one's cookie."""
     if current_user.is_authenticated:
         accounts.end_all_sessions(current_user._get_current_object())
-        db.session.commit()
     logout_user()
 
 

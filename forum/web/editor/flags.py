@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.services import comments as comment_service
 from forum.services import moderation
 from forum.web import limits
@@ -25,7 +24,6 @@ def flag(comment_id: int):
     form = FlagForm()
     require_valid(form)
     moderation.flag_comment(comment, current_user, form.reason.data)
-    db.session.commit()
     if wants_json():
         return jsonify(comment=comment.id, flagged=True), 201
     flash("Thank you: an editor will look at this comment.", "success")

@@ -86,9 +86,7 @@ def decide():
             comments, action, current_user, form.reason.data, preset=form.preset.data or None
         )
     except ServiceError as exc:
-        db.session.rollback()
         return _queue_page(exc, form)
-    db.session.commit()
     flash(f"{changed} comment{'s' if changed != 1 else ''} {ACTION_WORDS[action]}.", "success")
     back = safe_next(request.form.get("next"))
     return redirect(back or url_for("editor.queue"), code=303)
@@ -133,7 +131,6 @@ def banned_word_add():
     require_valid(form)
     story = stories.get_story(form.story_id.data) if form.story_id.data else None
     entry = moderation.add_banned_word(form.word.data, current_user, story)
-    db.session.commit()
     flash(f"Comments using “{entry.word}” will now be held for moderation.", "success")
     return redirect(url_for("editor.banned_words"), code=303)
 
@@ -143,7 +140,6 @@ def banned_word_add():
 def banned_word_delete(word_id: int):
     require_valid(CsrfForm())
     moderation.remove_banned_word(word_id, current_user)
-    db.session.commit()
     flash("The word is off the list.", "success")
     return redirect(url_for("editor.banned_words"), code=303)
 
@@ -180,6 +176,5 @@ def reader_status(user_id: int):
     form = StatusForm()
     require_valid(form)
     accounts.set_reader_status(user, form.action.data, current_user, form.reason.data)
-    db.session.commit()
     flash(f"{user.display_name} is now {user.status}.", "success")
     return redirect(url_for("editor.reader", user_id=user.id), code=303)

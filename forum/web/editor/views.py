@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum.extensions import db
 from forum.models.moderation import HOLD_REASONS, MODERATION_MODES
 from forum.services import audit, moderation
 from forum.services import stories_admin as stories
@@ -70,9 +69,7 @@ def story_new():
     try:
         story = stories.create_story(current_user, _story_fields(form))
     except ServiceError as exc:
-        db.session.rollback()
         return _story_form_page(form, error=exc)
-    db.session.commit()
     flash(f"Story “{story.headline}” is created and open for comments.", "success")
     return redirect(url_for("editor.story_list"), code=303)
 
@@ -88,9 +85,7 @@ def story_edit(story_id: int):
     try:
         stories.update_story(story, current_user, _story_fields(form))
     except ServiceError as exc:
-        db.session.rollback()
-        return _story_form_page(form, stories.get_story(story_id), error=exc)
-    db.session.commit()
+        return _story_form_page(form, story, error=exc)
     flash("The story is saved.", "success")
     return redirect(url_for("editor.story_list"), code=303)
 
@@ -101,7 +96,6 @@ def story_status(story_id: int):
     story = stories.get_story(story_id)
     require_valid(CsrfForm())
     stories.set_story_status(story, request.form.get("status", ""), current_user)
-    db.session.commit()
     flash(f"“{story.headline}” is now {story.status}.", "success")
     return redirect(url_for("editor.story_list"), code=303)
 

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
-from forum.extensions import db
 from forum.services import comments as comment_service
 from forum.services import opinions as opinion_service
 from forum.web import limits
@@ -50,7 +49,6 @@ def vote_mode_post(slug: str):
     form = VoteModeForm()
     require_valid(form)
     opinion_service.vote_in_mode(story, current_user, form.comment_id.data, form.vote.data)
-    db.session.commit()
     if opinion_service.votes_cast(story, current_user) == opinion_service.MIN_VOTES_TO_SEE:
         flash("You have voted enough to see the opinion groups: open the opinion map any time.", "success")
     return redirect(url_for("opinions.vote_mode", slug=story.slug), code=303)
@@ -76,7 +74,6 @@ def rename_group(slug: str):
     story = comment_service.get_story(slug)
     form = require_valid(GroupNameForm())
     group = opinion_service.rename_group(story, form.group.data, form.name.data, current_user)
-    db.session.commit()
     said = f"now reads “{group.label}”" if group.label_by_editor else "is back to its automatic name"
     flash(f"Group {group.name} {said}.", "success")
     return redirect(url_for("opinions.opinion_map", slug=story.slug, _anchor=f"group-{group.name}"), code=303)

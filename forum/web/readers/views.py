@@ -14,7 +14,7 @@ from forum.models import Story
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
-from forum.web import limits
+from forum.web import limits, transactions
 from forum.web.caching import cached_for_anonymous
 from forum.web.errors import wants_json
 from forum.web.forms import require_valid
@@ -99,20 +99,23 @@ def post_comment(slug: str):
             idempotency_key=form.idempotency_key.data,
         )
     except ServiceError as exc:
-        db.session.rollback()
         if wants_json():
             raise
         return _render_story(story, form=form, error=exc)
-    db.session.commit()
     if wants_json():
         return jsonify(id=comment.id, status=comment.status, html=comment.body_html), 201
     if comment.status == "pending":
         flash("Thanks! Your comment is held for moderation and appears once an editor approves it.", "info")
     else:
         flash("Your comment is posted.", "success")
+    transactions.after_commit(_note_map_delayed)
+    return redirect(url_for("readers.story", slug=story.slug, _anchor=f"c{comment.id}"), code=303)
+
+
+def _note_map_delayed() -> None:
+    """Once the comment is committed its embedding job is queued; if the queue was down, say so."""
     if jobs.delayed():
         flash(MAP_DELAYED, "info")
-    return redirect(url_for("readers.story", slug=story.slug, _anchor=f"c{comment.id}"), code=303)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -127,10 +130,8 @@ def edit_comment(comment_id: int):
         try:
             comment_service.edit_comment(comment, current_user, form.body.data, form.side.data)
         except ServiceError as exc:
-            db.session.rollback()
             error = exc
         else:
-            db.session.commit()
             if comment.status == "pending":
                 flash("Your comment is sent back to the editors: it appears once one approves it.", "info")
             else:
@@ -158,7 +159,6 @@ def delete_comment(comment_id: int):
     comment = comment_service.get_comment(comment_id)
     require_valid(ActionForm())
     comment_service.delete_comment(comment, current_user)
-    db.session.commit()
     flash("Your comment is deleted.", "success")
     return redirect(url_for("readers.story", slug=comment.story.slug), code=303)
 
@@ -171,7 +171,6 @@ def vote(comment_id: int):
     form = ActionForm()
     require_valid(form)
     counts = vote_service.cast_vote(comment, current_user, form.vote.data)
-    db.session.commit()
     if wants_json():
         return jsonify(comment=comment.id, vote=form.vote.data, counts=counts)
     back = safe_next(request.form.get("next"))

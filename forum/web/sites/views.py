@@ -40,9 +40,7 @@ def create():
             form.key.data, form.name.data, form.origins.data, form.auto_create.data
         )
     except ServiceError as exc:
-        db.session.rollback()
         return _list(form, exc)
-    db.session.commit()
     flash(f"Site {site.name!r} registered. Give its single sign-on secret to the publisher.", "success")
     return redirect(url_for("sites_admin.edit", site_id=site.id), code=303)
 
@@ -64,10 +62,9 @@ def edit(site_id: int):
                 site, form.name.data, form.origins.data, form.auto_create.data, form.active.data
             )
         except ServiceError as exc:
-            db.session.rollback()
+            db.session.expire(site)  # the page shows the site as stored, not the refused change
             error = exc
         else:
-            db.session.commit()
             flash("Site updated.", "success")
             return redirect(url_for("sites_admin.edit", site_id=site.id), code=303)
     html = render_template(
@@ -82,7 +79,6 @@ def rotate_secret(site_id: int):
     site = site_service.get_site_by_id(site_id)
     require_valid(ActionForm())
     site_service.rotate_secret(site)
-    db.session.commit()
     flash("New single sign-on secret made: tokens signed with the old one no longer work.", "success")
     return redirect(url_for("sites_admin.edit", site_id=site.id), code=303)
 

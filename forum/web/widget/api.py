@@ -31,7 +31,6 @@ def _error(message: str, status: int):
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    db.session.rollback()
     return _error(exc.message, exc.status)
 
 
@@ -90,7 +89,6 @@ def sso():
     data = _payload()
     site = site_service.get_site(str(data.get("site") or ""))
     user = widget_auth.sso_sign_in(site, data.get("token"))
-    db.session.commit()
     return jsonify(token=widget_auth.issue_widget_token(user, site), user={"name": user.display_name})
 
 
@@ -148,7 +146,6 @@ def post_comment(story_id: int):
         side=data.get("side") if isinstance(data.get("side"), str) else None,
         idempotency_key=str(data.get("idempotency_key") or "") or None,
     )
-    db.session.commit()
     html = render_template(
         "widget/_comment.html", c=comment, story=story, can_vote=False, id_prefix="fw-mine-c"
     )
@@ -164,5 +161,4 @@ def vote(comment_id: int):
     site_service.check_embeddable(_site(data), comment.story)
     choice = data.get("vote") if isinstance(data.get("vote"), str) else None
     counts = vote_service.cast_vote(comment, user, choice)
-    db.session.commit()
     return jsonify(comment=comment_id, vote=data.get("vote"), counts=counts)

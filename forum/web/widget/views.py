@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from forum.extensions import db, writes_database
+from forum.extensions import writes_database
 from forum.services import comments as comment_service
 from forum.services import debate_map, widget_auth
 from forum.services import sites as site_service
@@ -75,9 +75,7 @@ def frame():
             page_origin=page_origin if page_origin != own_origin() else None,
             may_create=lambda: limits.allow_auto_create(site.key),
         )
-        db.session.commit()
     except ServiceError as exc:
-        db.session.rollback()
         return _frame_error(exc.message, exc.status)
     parent_origin = page_origin if site_service.origin_allowed(site, page_origin) else None
     html = render_template(

@@ -72,6 +72,19 @@ def test_bad_site_input_stores_nothing(admin, data, status, message):
     assert _sites() == before
 
 
+def test_a_refused_edit_shows_the_site_as_stored_and_changes_nothing(admin):
+    from forum.services.sites import create_site
+
+    site = create_site("kept", "Kept Name", "https://kept.example")
+    db.session.commit()
+    response = post_form(admin, f"/admin/sites/{site.id}", {"name": "New Name", "origins": "ftp://x.example"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "http:// or https://" in page
+    assert "<h1>Kept Name" in page and "<h1>New Name" not in page, "the heading is the stored name"
+    db.session.expire(site)
+    assert site.name == "Kept Name" and site.allowed_origins == ["https://kept.example"]
+
+
 def test_editor_sees_the_snippet_but_not_the_admin_pages(client, site):
     from tests.factories import make_story
 

@@ -122,4 +122,3 @@ def register(app: Flask, blueprint: Blueprint) -> None:
             }
         },
     )
-    app.extensions["forum-api-document"] = api

@@ -9,8 +9,9 @@ the request's work is committed after the answer (:mod:`forum.web.transactions`)
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, jsonify, request
+from flask import Response, abort, jsonify, request
 from flask_login import current_user, login_user
+from flask_smorest import current_api
 
 from forum.extensions import csrf
 from forum.models import Comment, Story
@@ -77,7 +78,7 @@ def _visible_comment(comment_id: int) -> Comment:
 )
 def openapi():
     """This document"""
-    return jsonify(current_app.extensions["forum-api-document"].spec.to_dict())
+    return jsonify(current_api.spec.to_dict())
 
 
 @bp.get("/csrf-token")
@@ -279,7 +280,8 @@ def viewpoint(args: dict, story: str, viewpoint_id: int):
     )
     view = debate_map.ViewpointView(vp, [by_id[q] for q in (vp.quote_ids or []) if q in by_id], reaction)
     limit, offset = args["limit"], args["offset"]
-    view.members = schemas.Page(members[offset : offset + limit], len(members), limit, offset)
+    # ViewpointDetailSchema dumps the view and this page of its members.
+    view.members = schemas.Page(members[offset : offset + limit], len(members), limit, offset)  # type: ignore
     return view
 
 

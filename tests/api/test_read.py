@@ -108,3 +108,28 @@ def test_openapi_documents_key_points_and_group_labels(client, session):
     group = schemas["OpinionGroups"]["properties"]["groups"]["items"]["properties"]
     assert "label" in group
     assert {"n", "of", "n_rest", "of_rest"} <= set(schemas["Statement"]["properties"])
+
+
+def test_openapi_errors_are_the_error_schema_and_answers_list_every_field(client, session):
+    """The document is generated from the schemas: every operation lists its statuses (no catch-all
+    ``default``), each 4xx answers the forum's JSON error, and an answer's fields are all required."""
+    document = client.get("/api/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            assert operation["summary"], (method, path)
+            for status, response in operation["responses"].items():
+                assert status.isdigit(), (method, path, status)
+                if 400 <= int(status) < 500:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+    schemas = document["components"]["schemas"]
+    error = schemas["Error"]["properties"]["error"]
+    assert set(error["properties"]) == {"status", "message", "field"}
+    assert set(error["required"]) == {"status", "message"}
+    for name in ("Story", "Comment", "Viewpoint", "DebateMap", "OpinionGroups", "CommentPage"):
+        assert set(schemas[name]["required"]) == set(schemas[name]["properties"]), name
+    max_length = client.application.config["FORUM_MAX_COMMENT_LENGTH"]
+    assert schemas["NewComment"]["properties"]["body"]["maxLength"] == max_length

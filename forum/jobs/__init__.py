@@ -14,7 +14,7 @@ from forum.jobs.dispatch import QUEUE_DOWN, delayed, enqueue, get_queue, submit
 from forum.jobs.queues import InProcessQueue, JobQueue, ManualQueue, RQQueue, make_queue
 from forum.jobs.tasks import TASKS, get_embedder, run_task
 from forum.jobs.wiring import PENDING_KEY, init_app
-from forum.jobs.worker import Worker, drain, run_job, run_worker
+from forum.jobs.worker import Worker, drain, execute_in_worker, run_worker
 
 __all__ = [
     "PENDING_KEY",
@@ -28,11 +28,11 @@ __all__ = [
     "delayed",
     "drain",
     "enqueue",
+    "execute_in_worker",
     "get_embedder",
     "get_queue",
     "init_app",
     "make_queue",
-    "run_job",
     "run_task",
     "run_worker",
     "submit",

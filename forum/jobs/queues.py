@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("forum.jobs")
 
-JOB_FUNCTION = "forum.jobs.worker.run_job"  # what RQ jobs call, in a `flask forum worker` process
+# What RQ jobs call, in a `flask forum worker` process (the name workers log each job by, and jobs already
+# in Redis use): :func:`forum.jobs.worker.execute_in_worker`, as the package exports it.
+JOB_FUNCTION = "forum.jobs.execute_in_worker"
 
 
 class JobQueue(Protocol):

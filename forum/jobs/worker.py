@@ -16,7 +16,7 @@ from forum.jobs.tasks import get_embedder, run_task
 log = logging.getLogger("forum.jobs")
 
 
-def run_job(name: str, *args) -> None:
+def execute_in_worker(name: str, *args) -> None:
     """Entry point of RQ jobs (:data:`forum.jobs.queues.JOB_FUNCTION`): run the task in the current app
     context, which the :class:`Worker` pushes, telling the queue as it starts and if it fails."""
     if not has_app_context():
@@ -40,7 +40,7 @@ class Worker:
     def execute(self, name: str, *args) -> None:
         """Run one job as RQ would: in a fresh app context."""
         with self.app.app_context():
-            run_job(name, *args)
+            execute_in_worker(name, *args)
 
     def run(self, *, burst: bool = False) -> None:
         """Take jobs from Redis until stopped (or, with ``burst``, until none is left)."""

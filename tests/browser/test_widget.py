@@ -116,6 +116,24 @@ def _cookies_seen(page) -> list:
     return seen
 
 
+def _reachable(target):
+    """``target`` (inside a widget frame), scrolled into view, once pointer input at it reaches it.
+
+    The frame is another site's, drawn by its own renderer process, and Chromium routes a click to it by
+    the browser's record of where the frame is on screen. Just after a scroll (Playwright scrolls the
+    element into view as part of a click) that record can lag on a loaded machine: the click goes to the
+    publisher's page, lands on the <iframe> element and never reaches the button (no error, no popup).
+    So scroll first, then hover until the element itself is hovered, and only then click."""
+    target.scroll_into_view_if_needed()
+    deadline = time.monotonic() + 10
+    target.hover()
+    while not target.evaluate("e => e.matches(':hover')"):
+        assert time.monotonic() < deadline, "pointer input never reached the widget frame"
+        target.page.wait_for_timeout(50)
+        target.hover()
+    return target
+
+
 def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(context, publisher, env):
     body = (
         f'<p>Debate: <span id="count" data-forum-count="{env.story_id}" data-site="pub"></span></p>'
@@ -149,7 +167,7 @@ def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(conte
 
     # Sign in through the popup on the forum's origin.
     with page.expect_popup() as popup_info:
-        frame.locator("#fw-signin").click()
+        _reachable(frame.locator("#fw-signin")).click()
     popup = popup_info.value
     popup.fill("#username", "widget_reader")
     popup.fill("#password", "a long password")
@@ -159,8 +177,8 @@ def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(conte
 
     # Post a comment with a side; it appears in the widget under "Your comments", then on the forum.
     frame.locator("#fw-body").fill("Posted from the *embedded* widget.")
-    frame.locator("input[name=side][value=disagree]").check()
-    frame.get_by_role("button", name="Post comment").click()
+    _reachable(frame.locator("input[name=side][value=disagree]")).check()
+    _reachable(frame.get_by_role("button", name="Post comment")).click()
     expect(frame.locator("#fw-status")).to_have_text("Your comment is posted.")
     mine = frame.locator("#fw-mine .fw-comment").first
     expect(mine).to_contain_text("Posted from the embedded widget.")
@@ -171,7 +189,7 @@ def test_widget_loads_sizes_itself_and_a_reader_signs_in_through_the_popup(conte
     other = frame.locator("#fw-list .fw-comment").nth(1)
     agree = other.locator(".fw-vote.fw-agree")
     before = int(agree.locator(".fw-count").inner_text())
-    agree.click()
+    _reachable(agree).click()
     expect(agree.locator(".fw-count")).to_have_text(str(before + 1))
     expect(agree).to_have_attribute("aria-pressed", "true")
 
@@ -194,7 +212,7 @@ def test_a_new_reader_registers_in_the_popup_and_sees_a_held_comment(context, pu
     page.goto(f"{publisher.origin}/join.html")
     frame = page.frame_locator("#w iframe")
     with page.expect_popup() as popup_info:
-        frame.locator("#fw-signin").click()
+        _reachable(frame.locator("#fw-signin")).click()
     popup = popup_info.value
     popup.get_by_role("link", name="Create one").click()
     popup.fill("#username", "popup_newcomer")
@@ -206,7 +224,7 @@ def test_a_new_reader_registers_in_the_popup_and_sees_a_held_comment(context, pu
     expect(frame.locator("#fw-name")).to_have_text("Popup Newcomer")
 
     frame.locator("#fw-body").fill("My first comment, held for the moderators.")
-    frame.get_by_role("button", name="Post comment").click()
+    _reachable(frame.get_by_role("button", name="Post comment")).click()
     expect(frame.locator("#fw-status")).to_have_text("Your comment awaits moderation.")
     held = frame.locator("#fw-mine .fw-comment").first
     expect(held).to_contain_text("My first comment, held for the moderators.")
@@ -216,7 +234,7 @@ def test_a_new_reader_registers_in_the_popup_and_sees_a_held_comment(context, pu
     page.reload()
     expect(frame.locator("#fw-mine-box")).to_be_hidden()
     with page.expect_popup() as again:
-        frame.locator("#fw-signin").click()
+        _reachable(frame.locator("#fw-signin")).click()
     again.value.wait_for_event("close")  # still signed in on the forum (first party): closes at once
     expect(frame.locator("#fw-mine .fw-comment")).to_have_count(1)
     expect(frame.locator("#fw-mine .fw-pending")).to_have_text("Awaiting moderation")
@@ -269,7 +287,7 @@ def test_publisher_token_signs_in_once_and_bad_tokens_are_refused(context, publi
     frame = page.frame_locator("#w iframe")
     expect(frame.locator("#fw-name")).to_have_text("Publisher Pat")
     frame.locator("#fw-body").fill("Signed in by my newspaper.")
-    frame.get_by_role("button", name="Post comment").click()
+    _reachable(frame.get_by_role("button", name="Post comment")).click()
     expect(frame.locator("#fw-status")).to_have_text("Your comment is posted.")
 
     page.reload()  # the same token again: a replay

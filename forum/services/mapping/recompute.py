@@ -17,11 +17,12 @@ from sqlalchemy import delete, func, select
 from forum.analysis.embedders import Embedder
 from forum.analysis.identity import match_viewpoints
 from forum.analysis.keypoints import KeyPointAnalysis, key_point_settings
-from forum.analysis.labeller import NullLabeller, make_labeller
+from forum.analysis.labeller import NullLabeller
 from forum.analysis.pipeline import DebateMap, ViewpointSummary, build_map
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
+from forum.services.labelling import make_labeller
 from forum.services.locks import lock_story
 from forum.services.mapping.comments import comments_needing_embedding, embed_comments, mappable
 from forum.services.sentences import sentences_with_vectors

@@ -124,7 +124,7 @@ def build_map(
     """Compute a story's debate map from its comments and their stored embeddings.
 
     Args:
-        texts: comment bodies (markdown allowed), one per comment.
+        texts: comment bodies as plain text (:func:`forum.sanitize.plain_text`), one per comment.
         embeddings: (n, d) vectors of ``texts`` (normalised here if they are not already).
         sides: stated side per comment (1 agree, -1 disagree, 0 unknown), or None when not asked.
         authors: author key per comment (shares count distinct authors).

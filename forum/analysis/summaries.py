@@ -2,6 +2,7 @@
 
 All choices are made from the comments themselves (nothing is generated), so a summary can always be
 traced back to what readers wrote. See ``labeller.py`` for an optional abstractive rewrite of headlines.
+Texts come in as plain text (:func:`forum.sanitize.plain_text`): Markdown is the caller's to strip.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ __all__ = [
     "GroupSummary",
     "Summariser",
     "class_tfidf",
-    "clean_text",
     "group_side",
     "mmr_select",
     "split_sentences",
@@ -58,31 +58,13 @@ class Summariser(Protocol):
         ...
 
 
-_MD_PATTERNS = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
-    (re.compile(r"`{1,3}([^`]*)`{1,3}"), r"\1"),  # code
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # italics
-    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M), ""),  # headings, quotes, lists
-    (re.compile(r"https?://\S+"), ""),  # bare links
-    (re.compile(r"<[^>]+>"), ""),  # html tags
-]
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]*_]*\s+(?=[\"'(\[*_#>`]*[A-Z0-9])|\n\s*\n|\n(?=\s*[-*+]\s)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9']+")
 
 
-def clean_text(text: str) -> str:
-    """Strip markdown, HTML tags and links; collapse whitespace."""
-    for pattern, repl in _MD_PATTERNS:
-        text = pattern.sub(repl, text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def split_sentences(text: str) -> list[str]:
-    """Split a comment into cleaned sentences (markdown stripped)."""
-    parts = _SENTENCE_END.split(text)
-    return [s for s in (clean_text(p) for p in parts if p) if s]
+    """Split a comment's plain text (:func:`forum.sanitize.plain_text`) into sentences, spacing collapsed."""
+    return [s for s in (" ".join(p.split()) for p in _SENTENCE_END.split(text)) if s]
 
 
 def _trim(text: str, max_chars: int) -> str:
@@ -329,9 +311,9 @@ class ExtractiveSummariser:
                 score = float(sims[j]) + 0.15 * _clarity(sentence) + 0.05 * min(topical, 3.0)
                 if score > best[0]:
                     best = (score, int(group[j]), sentence)
-        if best[1] < 0:  # no usable sentence (e.g. only markdown); fall back to the nearest member
+        if best[1] < 0:  # no usable sentence (e.g. an empty text); fall back to the nearest member
             j = int(group[top[0]])
-            return j, _trim(clean_text(texts[j]), self.max_headline_chars)
+            return j, _trim(" ".join(texts[j].split()), self.max_headline_chars)
         return best[1], _trim(best[2], self.max_headline_chars)
 
 

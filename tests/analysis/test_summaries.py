@@ -1,4 +1,4 @@
-"""Extractive summaries: headline choice, markdown stripping, MMR quotes, c-TF-IDF, sides."""
+"""Extractive summaries: headline choice, sentences of plain text, MMR quotes, c-TF-IDF, sides."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from forum.analysis.summaries import (
     ExtractiveSummariser,
     _top_phrases,
     class_tfidf,
-    clean_text,
     group_side,
     mmr_select,
     split_sentences,
 )
+from forum.sanitize import plain_text
 
 
 def _unit(rows):
@@ -28,14 +28,17 @@ def _summarise(texts, X, groups, **kw):
     )
 
 
-def test_clean_text_strips_markdown_and_links():
-    text = "## Title\n> **Bold** claim with a [link](http://example.org) and `code` and *emphasis*. <b>x</b>"
-    assert clean_text(text) == "Title Bold claim with a link and code and emphasis. x"
-    assert split_sentences("First point. Second point! Third?\n\n- a list item") == [
+def test_summaries_read_the_plain_text_callers_pass():
+    """Markdown and links are gone before the summariser sees a comment (``plain_text``, which
+    every caller of ``build_map`` applies); sentences are split at end punctuation."""
+    text = "## Title\n> **Bold** claim with a [link](http://example.org) and `code` and *emphasis*."
+    assert plain_text(text) == "Title Bold claim with a link and code and emphasis."
+    assert split_sentences(plain_text(text)) == ["Title Bold claim with a link and code and emphasis."]
+    assert split_sentences("First point. Second point! Third?\n\nA new paragraph") == [
         "First point.",
         "Second point!",
         "Third?",
-        "a list item",
+        "A new paragraph",
     ]
 
 
@@ -58,7 +61,7 @@ def test_headline_takes_the_best_sentence_of_a_long_comment_and_trims():
         "**Bus lanes** are the fastest fix for downtown traffic. "
         "Anyway that is my view, thanks for reading."
     )
-    texts = [long_comment, "bus lanes traffic downtown", "traffic downtown bus lanes fix"]
+    texts = [plain_text(long_comment), "bus lanes traffic downtown", "traffic downtown bus lanes fix"]
     X = _unit([[1, 0, 0], [0.8, 0.6, 0], [0.8, -0.6, 0]])
     [s] = _summarise(texts, X, [[0, 1, 2]])
     assert s.headline == "Bus lanes are the fastest fix for downtown traffic."

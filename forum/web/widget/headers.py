@@ -10,9 +10,9 @@ from forum.web import security
 def frameable_by(response: Response, ancestors: list[str] | str) -> Response:
     """Let ``ancestors`` (origins, or ``*`` for read-only pages) frame this response: a CSP
     ``frame-ancestors`` of its own (the default headers then add no ``X-Frame-Options``)."""
-    sources = ancestors if isinstance(ancestors, str) else " ".join(["'self'", *ancestors])
-    response.headers["Content-Security-Policy"] = security.CSP.replace(
-        "frame-ancestors 'none'", f"frame-ancestors {sources}"
+    sources = [ancestors] if isinstance(ancestors, str) else ["'self'", *ancestors]
+    response.headers["Content-Security-Policy"] = security.content_security_policy(
+        {"frame-ancestors": sources}
     )
     return response
 

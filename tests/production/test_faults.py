@@ -120,7 +120,11 @@ def test_worker_rides_out_a_database_outage(redis_binary, pg_cluster, cluster_db
             raise AssertionError("the database still answers")
         try:
             RQQueue(redis.url).enqueue("embed_and_place", ids)  # fails while the database is away
-            time.sleep(4)  # failed attempts and sweeps meanwhile
+            wait_until(
+                lambda: {"embed_and_place", "sweep"} <= _failed_jobs(redis.url),
+                60,
+                what=f"the job and a sweep failing during the outage ({busy.log})",
+            )
             assert busy.proc.poll() is None, f"the worker exited:\n{busy.output()}"
         finally:
             pg_cluster.start()
@@ -132,6 +136,31 @@ def test_worker_rides_out_a_database_outage(redis_binary, pg_cluster, cluster_db
         busy.stop()
         redis.stop()
         engine.dispose()
+
+
+def _started_jobs(redis_url: str) -> list[str]:
+    """The names of the jobs a worker is running now (RQ's started registry)."""
+    from rq.registry import StartedJobRegistry
+
+    return _job_names(StartedJobRegistry, redis_url)
+
+
+def _failed_jobs(redis_url: str) -> set[str]:
+    """The names of the jobs that failed (RQ's failed registry)."""
+    from rq.registry import FailedJobRegistry
+
+    return set(_job_names(FailedJobRegistry, redis_url))
+
+
+def _job_names(registry_class, redis_url: str) -> list[str]:
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job
+
+    connection = Redis.from_url(redis_url)
+    registry = registry_class(queue=Queue("forum", connection=connection))
+    jobs = Job.fetch_many(registry.get_job_ids(), connection=connection)  # None for one gone meanwhile
+    return [job.args[0] for job in jobs if job is not None and job.args]
 
 
 def _fresh(engine) -> bool:
@@ -214,10 +243,6 @@ def _next_worker_finishes(env: dict, tmp_path, engine, n: int) -> None:
 
 
 def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_db, tmp_path):
-    from redis import Redis
-    from rq import Queue
-    from rq.registry import StartedJobRegistry
-
     n = 150
     seed(shared_pg_db, comments=n, slug=f"killed-{uuid.uuid4().hex[:6]}")
     redis = RedisServer(tmp_path / "redis.log")
@@ -226,10 +251,14 @@ def test_worker_killed_mid_job_the_map_still_completes(redis_binary, shared_pg_d
 
     first = worker(env, tmp_path / "worker1.log")
     try:
-        # the worker queues the sweep at start; it embeds the 150 comments, then computes the map
-        registry = StartedJobRegistry(queue=Queue("forum", connection=Redis.from_url(redis.url)))
-        wait_until(lambda: registry.get_job_ids(), 120, 0.05, what="the worker starting a job")
-        time.sleep(1.0)
+        # the worker queues the sweep at start; the sweep embeds the 150 comments and computes the map, which
+        # takes seconds. Killed as soon as RQ has marked the sweep started, the worker leaves it half done.
+        wait_until(
+            lambda: "sweep" in _started_jobs(redis.url),
+            120,
+            0.05,
+            what=f"the worker starting the sweep ({first.log})",
+        )
         first.stop(signal.SIGKILL)
         embedded, runs = _progress(engine)
         assert runs == 0, "the job finished before it could be killed: make it bigger"

@@ -65,7 +65,7 @@ def test_seed_demo_creates_a_lively_story(app, session):
 def test_demo_readers_cannot_log_in(app, session, client):
     app.test_cli_runner().invoke(args=["forum", "seed-demo"])
     demo_user = db.session.scalar(select(User).where(User.password_hash.is_(None)))
-    from tests.conftest import post_form
+    from tests.factories import post_form
 
     response = post_form(client, "/login", {"username": demo_user.username, "password": ""})
     assert response.status_code == 401

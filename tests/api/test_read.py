@@ -7,8 +7,7 @@ import pytest
 from forum import jobs
 from forum.extensions import db
 from tests.api.conftest import error_of
-from tests.conftest import make_user
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user
 
 
 def test_stories_list_and_one_story(client, story):
@@ -62,7 +61,7 @@ def test_deleted_comment_hides_its_text_and_pending_is_private(client, story, re
 
 
 def test_pending_comment_visible_to_its_author_and_editors(client, story, reader):
-    from tests.conftest import login
+    from tests.factories import login
 
     held = make_comment(story, reader, "Held back", status="pending")
     make_user("editor1", role="editor")

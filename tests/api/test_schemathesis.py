@@ -17,8 +17,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Comment
 from tests.api.conftest import token
-from tests.conftest import login, make_user
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user
 
 MAX_EXAMPLES = 8
 # Every other check runs. This one expects every schema-valid request to succeed, but some refusals depend on
@@ -46,7 +45,7 @@ def world(client, session):
 
 def _isolated(app):
     """The app as a WSGI callable whose requests do not share ``g`` with the test's app context (as
-    ``IsolatedClient`` in tests/conftest.py does), so no request's user or token leaks into the next."""
+    ``IsolatedClient`` in tests/factories.py does), so no request's user or token leaks into the next."""
 
     def wsgi(environ, start_response):
         saved = dict(g.__dict__)

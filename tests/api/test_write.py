@@ -11,8 +11,7 @@ from forum import jobs
 from forum.extensions import db
 from forum.models import Comment, CommentRevision, Vote
 from tests.api.conftest import call, error_of
-from tests.conftest import login, make_user
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user
 
 POST = "/api/stories/api-story/comments"
 

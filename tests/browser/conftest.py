@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from forum.extensions import db
-from tests.conftest import make_app, require_or_skip
+from tests.factories import make_app, require_or_skip
 
 CHROMIUM = os.environ.get("FORUM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from werkzeug.routing import Rule
 from forum.extensions import db
 from forum.services import moderation
 from forum.web.roles import ROLE_RANK, guard, requires
-from tests.conftest import login, make_app, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_app, make_comment, make_story, make_user, post_form
 
 STAFF_PREFIXES = ("/editor/", "/admin/")
 ROLES = ("anonymous", "reader", "editor", "admin")

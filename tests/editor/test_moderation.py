@@ -16,8 +16,7 @@ from forum.models import (
     ViewpointMember,
 )
 from forum.services import moderation
-from tests.conftest import login, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user, post_form
 
 
 def _post(client, story, body, **extra):

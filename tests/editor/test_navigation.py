@@ -12,8 +12,7 @@ from werkzeug.routing import RequestRedirect
 from forum import jobs
 from forum.extensions import db
 from forum.services import moderation, sites
-from tests.conftest import make_user
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user
 
 STAFF_BLUEPRINTS = ("editor", "review", "admin", "sites_admin", "sites_editor")
 HREF = re.compile(r'href="([^"#?]*)[^"]*"')
@@ -61,7 +60,7 @@ def test_every_staff_page_is_two_clicks_from_the_dashboard(app, client, debate):
     sites.create_site("paper", "The Paper", "https://paper.example")
     db.session.commit()
     assert held.id
-    from tests.conftest import login
+    from tests.factories import login
 
     login(client, admin.username)
     adapter = app.url_map.bind("localhost")
@@ -77,7 +76,7 @@ def test_every_staff_page_is_two_clicks_from_the_dashboard(app, client, debate):
 def test_map_review_is_linked_from_the_story_list_edit_page_and_readers_map(app, client, debate):
     story, _ = debate
     make_user("editor7", role="editor")
-    from tests.conftest import login
+    from tests.factories import login
 
     login(client, "editor7")
     review = f"/editor/stories/{story.slug}/map"
@@ -106,7 +105,7 @@ def test_audit_log_shows_words_and_filters_map_actions(app, client, session):
     audit.record("map.publish", editor, story=story)
     audit.record("story.created", editor, story=story)
     db.session.commit()
-    from tests.conftest import login
+    from tests.factories import login
 
     login(client, "editor8")
     html = client.get("/editor/audit?action=map.").get_data(as_text=True)

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from forum import jobs
 from forum.extensions import db
 from forum.models import AuditEntry, CommentModeration
-from tests.conftest import make_user, post_form
-from tests.factories import make_story
+from tests.factories import make_story, make_user, post_form
 
 
 def _post(client, story, body):
@@ -87,7 +86,7 @@ def test_other_readers_may_say_the_same_and_approval_sticks(app, logged_in, read
     story = make_story()
     _post(logged_in, story, "Same words from two readers.")
     other = app.test_client()
-    from tests.conftest import login
+    from tests.factories import login
 
     make_user("second_reader")
     login(other, "second_reader")

@@ -9,8 +9,7 @@ from forum import jobs
 from forum.extensions import db
 from forum.models import AuditEntry
 from forum.services import signals
-from tests.conftest import login, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user, post_form
 
 
 def _entries(action: str) -> list[AuditEntry]:

@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AuditEntry, Story
-from tests.conftest import post_form
-from tests.factories import make_story
+from tests.factories import make_story, post_form
 
 GOOD = {
     "headline": "Should the city ban cars from the centre?",

@@ -3,8 +3,7 @@ from sqlalchemy import select
 from forum import jobs
 from forum.extensions import db
 from forum.models import Viewpoint, ViewpointMember
-from tests.conftest import make_user
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user
 
 
 def test_map_page_before_there_is_a_map(client, session):

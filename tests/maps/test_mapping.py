@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import CommentEmbedding, MapRun, Viewpoint, ViewpointMember
 from forum.services import comments as comment_service
 from forum.services import mapping
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 class CountingEmbedder(HashingEmbedder):

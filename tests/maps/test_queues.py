@@ -13,8 +13,7 @@ from forum.extensions import db
 from forum.models import CommentEmbedding, User
 from forum.services import accounts
 from forum.services import comments as comment_service
-from tests.conftest import make_app, require_or_skip
-from tests.factories import make_story
+from tests.factories import make_app, make_story, require_or_skip
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -8,8 +8,7 @@ from forum.models import OpinionCache, Vote
 from forum.services import opinions as opinion_service
 from forum.services import signals
 from forum.services import votes as vote_service
-from tests.conftest import post_form
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, post_form
 from tests.opinions.conftest import add_users
 
 

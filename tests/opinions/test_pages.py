@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from forum import jobs
 from forum.extensions import db
 from forum.models import Vote
-from tests.conftest import csrf_token, login, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import csrf_token, login, make_comment, make_story, make_user, post_form
 
 SHOWN = re.compile(r'name="comment_id" value="(\d+)"')
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.interop.polis import read_polis_export
 from forum.models import Comment, OpinionCache, PolisComment, PolisParticipant, Story, User, Vote
-from tests.conftest import require_or_skip
+from tests.factories import require_or_skip
 from tests.opinions.conftest import FIXTURES, SHARED_POLIS
 
 

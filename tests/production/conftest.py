@@ -11,7 +11,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import CSRF_RE, PG_ADMIN_URL, make_app, require_or_skip
+from tests.factories import CSRF_RE, PG_ADMIN_URL, make_app, require_or_skip
 from tests.production.servers import BIN, PostgresCluster, postgres_bin
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")

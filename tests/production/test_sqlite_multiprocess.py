@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, make_app
+from tests.factories import CSRF_RE, make_app
 from tests.production.conftest import MIGRATIONS
 from tests.production.servers import Gunicorn, base_env, wait_until
 

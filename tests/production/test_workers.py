@@ -141,7 +141,7 @@ def test_the_map_lock_keeps_map_writers_apart_but_not_votes(shared_pg_db):
     from forum.services import votes
     from forum.services.locks import lock_stories
     from forum.services.rows import upsert
-    from tests.conftest import make_app
+    from tests.factories import make_app
 
     comment_ids = seed(shared_pg_db, readers=1, comments=1)
     app = make_app(shared_pg_db)

@@ -6,7 +6,7 @@ import pytest
 
 from forum import jobs
 from forum.extensions import db
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from forum import jobs
 from forum.extensions import db
 from forum.models import KeyPointPreview, Viewpoint
-from tests.conftest import login, make_user, post_form
+from tests.factories import login, make_user, post_form
 
 
 def _overview(client, story):

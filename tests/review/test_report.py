@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from forum.extensions import db
 from forum.services import opinions
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 from tests.opinions.conftest import camps  # noqa: F401  (the fixture: two camps of voters)
 
 

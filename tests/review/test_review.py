@@ -12,8 +12,7 @@ from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
 from forum.models import PublishedMap, Viewpoint, ViewpointMember
 from forum.services import mapping
-from tests.conftest import login, make_user, post_form
-from tests.factories import active_viewpoints, make_comment, make_story
+from tests.factories import active_viewpoints, login, make_comment, make_story, make_user, post_form
 
 
 def _members(v):

@@ -9,8 +9,7 @@ from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
 from forum.models import PublishedMap, ViewpointMember
 from forum.services import mapping
-from tests.conftest import post_form
-from tests.factories import active_viewpoints
+from tests.factories import active_viewpoints, post_form
 
 
 def _post(client, story, action, seen, **data):

@@ -12,8 +12,7 @@ from forum.models import AuditEntry, Comment, CommentRevision, User, Vote
 from forum.services import audit, reader_accounts
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
-from tests.conftest import login, make_user, post_form
-from tests.factories import make_story
+from tests.factories import login, make_story, make_user, post_form
 
 
 def _register(client, username, email=""):

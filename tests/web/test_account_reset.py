@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from forum.extensions import db
 from forum.models import User
 from forum.services import reader_accounts
-from tests.conftest import csrf_token, login, make_user, post_form
+from tests.factories import csrf_token, login, make_user, post_form
 from tests.mailbox import smtp_server, text_of
 
 LINK_RE = re.compile(r"http://[^\s]+/password/reset/[A-Za-z0-9._-]+")

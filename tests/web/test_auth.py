@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import CSRF_RE, login, make_user, post_form
+from tests.factories import CSRF_RE, login, make_user, post_form
 
 
 def _register(client, username="newreader", password="s3cret-pass", confirm=None, **extra):

@@ -5,8 +5,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, CommentRevision
-from tests.conftest import login, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user, post_form
 
 
 def _count_comments():

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment
 from tests.api.conftest import call
-from tests.conftest import post_form
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, post_form
 
 ZERO_WIDTH = ["\u200b", "\u200b\u200c\u200d", "\u2060", "\ufeff", " \u200b\n\u200d ", "\u00ad\u2063"]
 

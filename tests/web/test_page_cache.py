@@ -1,7 +1,6 @@
 """Anonymous readers get a page cached for a few seconds; signed-in readers always get a fresh one."""
 
-from tests.conftest import login, make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user, post_form
 
 
 def test_anonymous_pages_are_cached_briefly_and_signed_in_pages_never(app, client, session):

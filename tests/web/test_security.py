@@ -1,4 +1,4 @@
-from tests.conftest import make_app, post_form
+from tests.factories import make_app, post_form
 
 
 def test_security_headers_on_every_page(client):

@@ -11,8 +11,7 @@ from forum.models import Comment
 from forum.services import accounts, widget_auth
 from forum.services import sites as site_service
 from tests.api.conftest import call
-from tests.conftest import csrf_token, login, make_user, post_form
-from tests.factories import make_story
+from tests.factories import csrf_token, login, make_story, make_user, post_form
 
 
 def _cookie(client) -> str:

@@ -3,8 +3,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Vote
-from tests.conftest import make_user, post_form
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user, post_form
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def test_vote_json_for_scripts(logged_in, their_comment):
 
 
 def test_counts_from_several_readers(client, their_comment):
-    from tests.conftest import login
+    from tests.factories import login
 
     for i, choice in enumerate(["agree", "agree", "disagree"]):
         make_user(f"voter{i}")

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, SiteStory, Vote
-from tests.conftest import login, make_user
-from tests.factories import make_comment, make_story
+from tests.factories import login, make_comment, make_story, make_user
 from tests.widget.conftest import FORUM, api_post, frame, widget_token
 
 

@@ -16,7 +16,7 @@ from forum.services import comments as comment_service
 from forum.services import moderation
 from forum.services import sites as site_service
 from forum.services.widget_auth import sign_story_token
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.widget.conftest import counts, frame
 
 PAGE = "https://auto.example/2026/bridge"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from forum.extensions import db
 from forum.models import SiteStory
-from tests.conftest import make_user
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user
 from tests.widget.conftest import PUBLISHER
 
 EMBED = Path(__file__).resolve().parents[2] / "static" / "embed.js"

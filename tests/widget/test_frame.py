@@ -10,8 +10,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import SiteStory, Story, Viewpoint
 from forum.services import sites as site_service
-from tests.conftest import make_user
-from tests.factories import make_comment, make_story
+from tests.factories import make_comment, make_story, make_user
 from tests.widget.conftest import PUBLISHER, counts, frame
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import User
 from forum.services import widget_auth
-from tests.conftest import csrf_token, make_user
-from tests.factories import make_comment, make_story
+from tests.factories import csrf_token, make_comment, make_story, make_user
 from tests.widget.conftest import api_post, frame, widget_token
 
 TOKEN_RE = re.compile(r'data-token="([^"]+)"')

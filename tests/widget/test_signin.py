@@ -12,7 +12,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import SiteUser, UsedSsoToken, User
 from forum.services import widget_auth
-from tests.conftest import csrf_token, make_user
+from tests.factories import csrf_token, make_user
 from tests.widget.conftest import api_post, counts
 
 TOKEN_RE = re.compile(r'data-token="([^"]+)"')

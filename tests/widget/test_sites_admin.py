@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Site
-from tests.conftest import login, make_user, post_form
+from tests.factories import login, make_user, post_form
 
 
 def _sites() -> int:

@@ -7,8 +7,7 @@ import html as html_lib
 from forum.extensions import db
 from forum.models import SiteStory
 from forum.services import sites as site_service
-from tests.conftest import login, make_user
-from tests.factories import make_story
+from tests.factories import login, make_story, make_user
 
 
 def _page(client, path):

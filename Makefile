@@ -36,4 +36,4 @@ bench-install: install
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 
 lint: install
-	$(BIN)/ruff check forum tests bench
+	$(BIN)/ruff check forum tests bench harness

@@ -1,6 +1,6 @@
 """Analysis speed: embedding throughput and recomputing a story's debate map, ours beside baselines.
 
-    nice -n 10 .venv/bin/python bench/analysis.py [--data /work/shared/data/polis] [--sizes 10000 100000]
+    nice -n 10 .venv/bin/python bench/analysis.py [--data ../shared/data/polis] [--sizes 10000 100000]
         [--embed-n 1000] [--baseline-cap 300] [--json FILE]
 
 (a) Embedding throughput, texts/s: ``SentenceTransformerEmbedder.encode`` against raw

@@ -1,6 +1,6 @@
 """Viewpoint clustering and key-point matching quality on IBM Debater ArgKP, ours beside baselines.
 
-    python bench/argkp.py --data /work/shared/data/argkp --split dev [--json FILE]
+    python bench/argkp.py [--data ../shared/data/argkp] --split dev [--json FILE]
 
 Gold groups: within each topic and stance, an argument's gold group is the key point it matches when it
 matches exactly one (label 1 for exactly one key point); other arguments are still clustered but not

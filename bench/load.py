@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from tests.factories import PG_ADMIN_URL  # noqa: E402
-from tests.production.conftest import PASSWORD, create_database, drop_database  # noqa: E402
-from tests.production.servers import Gunicorn, Process, RedisServer, base_env, free_port, worker  # noqa: E402
+from harness.databases import PG_ADMIN_URL, create_database, drop_database  # noqa: E402
+from harness.servers import Gunicorn, Process, RedisServer, base_env, free_port, worker  # noqa: E402
 
 SLUG = "load-story"
+PASSWORD = "correct horse"  # every seeded reader's
 
 
 def seed(url: str, readers: int) -> dict:

@@ -18,7 +18,7 @@ Each method runs in its own subprocess, so its time and peak memory (peak RSS ab
 computation, Linux ``VmHWM`` after a reset) are its own. A synthetic row (10k participants x 2k comments x
 500k votes, three planted camps) measures scale.
 
-    .venv/bin/python bench/polis_groups.py /work/shared/data/polis/* demo planted [--json FILE] [--no-scale]
+    .venv/bin/python bench/polis_groups.py ../shared/data/polis/* demo planted [--json FILE] [--no-scale]
 """
 
 from __future__ import annotations

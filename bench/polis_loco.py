@@ -12,7 +12,7 @@ per-conversation ARI from ``bench/out/polis.json`` when ``bench/polis_groups.py`
 the default's groups, 40 EM steps unless ``iters`` says fewer), a research variant not in the product.
 Results are cached per (setting, conversation) in ``bench/out/loco.jsonl``.
 
-    .venv/bin/python bench/polis_loco.py /work/shared/data/polis/*
+    .venv/bin/python bench/polis_loco.py ../shared/data/polis/*
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Train the shipped embedding adapter on the ArgKP TRAIN split (never dev) and tune its thresholds.
 
-    python bench/train_adapter.py --data /work/shared/data/argkp [--out FILE]
+    python bench/train_adapter.py [--data ../shared/data/argkp] [--out FILE]
 
 (default FILE: forum/analysis/data/adapter_default.npz)
 
@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from argkp import DEFAULT_CACHE, Split, clustering_scores, embed, load_split  # noqa: E402
+from argkp import DEFAULT_CACHE, SHARED_ARGKP, Split, clustering_scores, embed, load_split  # noqa: E402
 
 from forum.analysis.adapter import EmbeddingAdapter, adapter_path  # noqa: E402
 
@@ -198,7 +198,7 @@ def stance_basis(split: Split, Z: np.ndarray, rank: int = 16) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/argkp")
+    p.add_argument("--data", default=str(SHARED_ARGKP))
     p.add_argument("--out", type=Path, default=adapter_path("default"))
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     p.add_argument("--seed", type=int, default=0)

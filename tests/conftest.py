@@ -19,9 +19,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from forum.extensions import db  # noqa: E402
+from harness.databases import PG_ADMIN_URL  # noqa: E402
 from tests.factories import (  # noqa: E402
     ARGUMENTS,
-    PG_ADMIN_URL,
     login,
     make_app,
     make_story,

@@ -19,7 +19,6 @@ from forum.models import Comment, Story, Viewpoint
 from forum.sanitize import render_comment
 from forum.services import accounts
 
-PG_ADMIN_URL = os.environ.get("FORUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 _seq = itertools.count(1)
 

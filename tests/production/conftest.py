@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
-from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.factories import CSRF_RE, PG_ADMIN_URL, make_app, require_or_skip
-from tests.production.servers import BIN, PostgresCluster, postgres_bin
+from harness import databases
+from harness.databases import PG_ADMIN_URL
+from harness.servers import BIN, PostgresCluster, postgres_bin
+from tests.factories import CSRF_RE, make_app, require_or_skip
 
-MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
+MIGRATIONS = databases.MIGRATIONS
 PASSWORD = "correct horse"
 
 
@@ -30,40 +30,22 @@ def _binaries():
         require_or_skip("FORUM_REQUIRE_POSTGRES", "gunicorn is not installed in this environment")
 
 
-def _admin(url: str):
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+def _reachable(admin_url: str) -> None:
     try:
-        engine.connect().close()
+        databases.admin_engine(admin_url).dispose()
     except sa.exc.OperationalError:
-        require_or_skip("FORUM_REQUIRE_POSTGRES", f"PostgreSQL is not reachable at {url}")
-    return engine
+        require_or_skip("FORUM_REQUIRE_POSTGRES", f"PostgreSQL is not reachable at {admin_url}")
 
 
 def create_database(admin_url: str) -> str:
     """A fresh, migrated database on the server at ``admin_url``; returns its URL."""
-    name = f"forum_prod_{uuid.uuid4().hex[:10]}"
-    engine = _admin(admin_url)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    app = make_app(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from forum.extensions import db
-
-        upgrade(directory=MIGRATIONS)
-        db.session.remove()
-        db.engine.dispose()
-    return url
+    _reachable(admin_url)
+    return databases.create_database(admin_url, make_app)
 
 
 def drop_database(admin_url: str, url: str) -> None:
-    engine = _admin(admin_url)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    engine.dispose()
+    _reachable(admin_url)
+    databases.drop_database(admin_url, url)
 
 
 @pytest.fixture

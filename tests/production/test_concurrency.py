@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from harness.servers import Gunicorn, base_env
 from tests.production.conftest import form_token, seed, sign_in
-from tests.production.servers import Gunicorn, base_env
 
 READERS = int(os.environ.get("FORUM_PROD_READERS", "200"))
 SEED_COMMENTS = 12

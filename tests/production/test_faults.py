@@ -12,8 +12,8 @@ import requests
 import sqlalchemy as sa
 
 from forum.web.readers.views import MAP_DELAYED
+from harness.servers import Gunicorn, RedisServer, base_env, wait_until, worker
 from tests.production.conftest import create_database, drop_database, form_token, seed, sign_in
-from tests.production.servers import Gunicorn, RedisServer, base_env, wait_until, worker
 
 pytestmark = pytest.mark.slow
 

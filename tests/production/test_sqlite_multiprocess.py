@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.servers import Gunicorn, base_env, wait_until
 from tests.factories import CSRF_RE, make_app
 from tests.production.conftest import MIGRATIONS
-from tests.production.servers import Gunicorn, base_env, wait_until
 
 READERS = int(os.environ.get("FORUM_PROD_SQLITE_READERS", "30"))  # more for a longer run by hand
 POSTS_EACH = 3

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from harness.servers import Gunicorn, RedisServer, base_env, wait_until, worker
 from tests.production.conftest import TOPICS, seed, sign_in
-from tests.production.servers import Gunicorn, RedisServer, base_env, wait_until, worker
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,6 @@
-"""Real processes for the production tests: gunicorn, `flask forum worker`, a throwaway PostgreSQL cluster and
-a throwaway Redis server, each on a spare loopback port. The machine's own services are never touched."""
+"""Real processes for the production tests and the load benchmark: gunicorn, `flask forum worker`, a throwaway
+PostgreSQL cluster and a throwaway Redis server, each on a spare loopback port. The machine's own services are
+never touched."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 

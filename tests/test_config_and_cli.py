@@ -71,6 +71,35 @@ def test_demo_readers_cannot_log_in(app, session, client):
     assert response.status_code == 401
 
 
+def test_a_command_is_one_unit_of_work(app, session):
+    """A command's writes are committed when it returns and rolled back when it fails (a service's refusal
+    is its error message, exit status 1)."""
+    import click
+
+    from forum.cli.common import command
+    from forum.services.errors import InvalidInput
+
+    @command("probe")
+    @click.option("--fail", is_flag=True)
+    def probe(fail: bool) -> None:
+        db.session.add(Story(slug="cli-probe", headline="Probe", question="Probe?"))
+        db.session.flush()
+        if fail:
+            raise InvalidInput("The probe refuses.")
+        click.echo("kept")
+
+    def stored() -> int:
+        return db.session.scalar(select(func.count()).select_from(Story).where(Story.slug == "cli-probe"))
+
+    runner = app.test_cli_runner()
+    refused = runner.invoke(probe, ["--fail"])
+    assert refused.exit_code == 1 and "The probe refuses." in refused.stderr
+    assert stored() == 0
+    kept = runner.invoke(probe, [])
+    assert kept.exit_code == 0 and "kept" in kept.output
+    assert stored() == 1
+
+
 def test_create_user_command(app, session):
     runner = app.test_cli_runner()
     ok = runner.invoke(

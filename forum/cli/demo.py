@@ -23,7 +23,6 @@ def seed_demo_command(if_empty: bool) -> None:
     data = load_demo()
     with click.progressbar(length=len(data.comments), label="Seeding demo comments") as bar:
         story = seed_demo(data, generate_votes(data), on_progress=bar.update)
-    db.session.commit()
     click.echo(f"Seeded demo story {story.slug!r} (id {story.id}).")
 
 

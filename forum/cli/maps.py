@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from forum.cli.common import command, stories_named
-from forum.extensions import db
+from forum.cli.common import command, keep, stories_named
 
 
 @command("analyse")
@@ -25,7 +24,7 @@ def analyse_command(story: str | None, all_stories: bool, if_stale: bool) -> Non
             run = mapping.recompute_map(
                 item, get_embedder(), trigger="cli", progress=lambda _stage: bar.update(1)
             )
-        db.session.commit()
+        keep()
         click.echo(
             f"{item.slug}: {run.n_viewpoints} viewpoints from {run.n_comments} comments "
             f"in {run.seconds:.1f}s (kept {run.changes['kept']}, new {run.changes['new']}, "
@@ -47,7 +46,7 @@ def reembed_command(batch_size: int) -> None:
         for start in range(0, len(pending), batch_size):
             chunk = pending[start : start + batch_size]
             encoded += mapping.embed_comments(chunk, embedder)
-            db.session.commit()
+            keep()
             bar.update(len(chunk))
     click.echo(f"{len(pending)} comments needed an embedding; {encoded} texts encoded.")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 
 from forum.cli.common import command
-from forum.extensions import db
 from forum.services import moderation
-from forum.services.errors import ServiceError
 
 
 @command("banned-word")
@@ -16,12 +14,8 @@ from forum.services.errors import ServiceError
 def banned_word_command(words: tuple[str, ...], show: bool) -> None:
     """Add words or phrases that hold a comment for moderation on every story."""
     for word in words:
-        try:
-            entry = moderation.add_banned_word(word, None)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+        entry = moderation.add_banned_word(word, None)
         click.echo(f"Added {entry.word!r}.")
-    db.session.commit()
     if show or not words:
         for entry in moderation.list_banned_words():
             scope = "every story" if entry.story_id is None else f"story {entry.story_id}"

@@ -8,11 +8,9 @@ from pathlib import Path
 import click
 
 from forum.cli.common import command
-from forum.extensions import db
 from forum.interop import discussions
 from forum.models.moderation import MODERATION_MODES
 from forum.services import accounts, discussion_import, stories_admin
-from forum.services.errors import ServiceError
 
 
 def _editor(username: str | None):
@@ -39,12 +37,7 @@ def _editor(username: str | None):
 def create_story_command(editor_name: str | None, **values: str) -> None:
     """Create an open story, validated as the editor's form is."""
     editor = _editor(editor_name)
-    try:
-        story = stories_admin.create_story(editor, stories_admin.fields_from(values))
-    except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    db.session.commit()
+    story = stories_admin.create_story(editor, stories_admin.fields_from(values))
     click.echo(f"Created story {story.slug!r} (id {story.id}): /stories/{story.slug}")
 
 
@@ -59,9 +52,7 @@ def import_comments_command(file: Path, fmt: str | None, question: str | None) -
         discussion = discussions.read(file, fmt)
         result = discussion_import.import_discussion(discussion, question=question)
     except discussions.MalformedFile as exc:
-        db.session.rollback()
         raise click.ClickException(f"{exc} (nothing was imported)") from None
-    db.session.commit()
     slugs = ", ".join(s.slug for s in result.stories)
     click.echo(
         f"Imported {result.comments} comments by {result.readers} readers into {len(result.stories)} "
@@ -77,11 +68,9 @@ def create_users_command(file: Path) -> None:
     try:
         users = discussion_import.create_users(file.read_text(encoding="utf-8-sig"), str(file))
     except discussions.MalformedFile as exc:
-        db.session.rollback()
         raise click.ClickException(f"{exc} (no account was created)") from None
     except OSError as exc:
         raise click.ClickException(f"{file}: cannot be read ({exc.strerror})") from None
-    db.session.commit()
     roles: dict[str, int] = {}
     for user in users:
         roles[user.role] = roles.get(user.role, 0) + 1

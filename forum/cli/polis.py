@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from forum.cli.common import command, stories_named
-from forum.extensions import db
+from forum.cli.common import command, discard, keep, stories_named
 
 
 class _Bar:
@@ -57,13 +56,9 @@ def import_polis_command(directory: Path, slug: str | None, compute: bool) -> No
         summary = polis_import.import_conversation(
             conv, slug or polis_import.slug_for(directory.name), on_progress=lambda s, d, t: bars[s](d, t)
         )
-        db.session.commit()
+        keep()
     except ServiceError as exc:
-        db.session.rollback()
         raise click.ClickException(f"Nothing imported: {exc.message}") from None
-    except Exception:
-        db.session.rollback()
-        raise
     finally:
         for bar in bars.values():
             bar.close()
@@ -74,7 +69,6 @@ def import_polis_command(directory: Path, slug: str | None, compute: bool) -> No
     )
     if compute:
         cache = opinion_service.compute_opinions(summary.story)
-        db.session.commit()
         click.echo(
             f"Opinion groups: {cache.n_groups} groups of {cache.n_participants} participants "
             f"in {cache.seconds:.1f}s."
@@ -114,9 +108,9 @@ def compute_opinions_command(story: str | None, all_stories: bool, if_stale: boo
             continue
         try:
             cache = opinion_service.compute_opinions(item)
-            db.session.commit()
+            keep()
         except Exception as exc:  # noqa: BLE001 - one story's failure must not stop the others
-            db.session.rollback()
+            discard()
             failed.append(item.slug)
             click.echo(f"{item.slug}: failed ({type(exc).__name__}: {exc})", err=True)
             continue

@@ -6,9 +6,7 @@ from __future__ import annotations
 import click
 
 from forum.cli.common import command
-from forum.extensions import db
 from forum.services import accounts
-from forum.services.errors import ServiceError
 
 
 @command("create-user")
@@ -18,11 +16,7 @@ from forum.services.errors import ServiceError
 @click.password_option(help="The password (asked for when not given).")
 def create_user_command(username: str, role: str, display_name: str | None, password: str) -> None:
     """Create an account from the command line."""
-    try:
-        user = accounts.register_user(username, password, display_name, role=role)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
-    db.session.commit()
+    user = accounts.register_user(username, password, display_name, role=role)
     click.echo(f"Created {role} {user.username!r}.")
 
 
@@ -39,12 +33,7 @@ def set_role_command(username: str, role: str, reason: str) -> None:
         click.echo(f"{user.username!r} is {role} already.")
         return
     before = user.role
-    try:
-        accounts.set_role(user, role, None, reason)
-    except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    db.session.commit()
+    accounts.set_role(user, role, None, reason)
     click.echo(f"{user.username!r} is now {role} (was {before}).")
 
 

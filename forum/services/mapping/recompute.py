@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from forum.analysis.embedders import Embedder
 from forum.analysis.identity import match_viewpoints
@@ -22,6 +22,7 @@ from forum.analysis.pipeline import DebateMap, ViewpointSummary, build_map
 from forum.extensions import db
 from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
+from forum.services import pagination
 from forum.services.labelling import make_labeller
 from forum.services.locks import lock_story
 from forum.services.mapping.comments import comments_needing_embedding, embed_comments, mappable
@@ -34,7 +35,7 @@ MIN_COMMENTS_FOR_MAP = 5
 
 def map_is_stale(story: Story) -> bool:
     """Whether enough has changed since the last full computation to recompute the map."""
-    total = db.session.scalar(select(func.count()).select_from(mappable(story.id).subquery())) or 0
+    total = pagination.count(mappable(story.id))
     if total < MIN_COMMENTS_FOR_MAP:
         return False
     if story.map_computed_at is None:

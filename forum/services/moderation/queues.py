@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, CommentFlag, CommentModeration
 from forum.models.moderation import HOLD_REASONS
+from forum.services import pagination
 from forum.services.errors import InvalidInput
 from forum.services.moderation.flags import open_flags
 
@@ -69,7 +70,7 @@ def queue(
         query = query.where(Comment.author_id == author_id)
     if text and text.strip():
         query = query.where(func.lower(Comment.body).contains(text.strip().lower(), autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = pagination.count(query)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     order = (Comment.created_at.desc(),) if state == "rejected" else (Comment.created_at, Comment.id)

@@ -4,6 +4,8 @@ from forum.models.analysis import (
     CommentEmbedding,
     KeyPointPreview,
     MapRun,
+    MapRunStatus,
+    PreviewStatus,
     PublishedMap,
     SentenceEmbedding,
     Viewpoint,
@@ -12,8 +14,8 @@ from forum.models.analysis import (
 from forum.models.moderation import AuditEntry, BannedWord, CommentFlag, CommentModeration
 from forum.models.opinions import OpinionCache, PolisComment, PolisParticipant
 from forum.models.sites import Site, SiteStory, SiteUser, UsedSsoToken
-from forum.models.stories import Comment, CommentRevision, Story, Vote
-from forum.models.users import User
+from forum.models.stories import Comment, CommentRevision, CommentStatus, Story, StoryStatus, Vote
+from forum.models.users import User, UserStatus
 
 __all__ = [
     "AuditEntry",
@@ -23,19 +25,24 @@ __all__ = [
     "Comment",
     "CommentEmbedding",
     "CommentRevision",
+    "CommentStatus",
     "KeyPointPreview",
     "MapRun",
+    "MapRunStatus",
     "OpinionCache",
     "PolisComment",
     "PolisParticipant",
+    "PreviewStatus",
     "PublishedMap",
     "SentenceEmbedding",
     "Site",
     "SiteStory",
     "SiteUser",
     "Story",
+    "StoryStatus",
     "UsedSsoToken",
     "User",
+    "UserStatus",
     "Viewpoint",
     "ViewpointMember",
     "Vote",

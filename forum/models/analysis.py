@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import numpy as np
 from sqlalchemy import (
@@ -55,6 +56,20 @@ class SentenceEmbedding(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class MapRunStatus(StrEnum):
+    """A map run's outcome (a run is stored once it has finished)."""
+
+    DONE = "done"
+
+
+class PreviewStatus(StrEnum):
+    """A key point preview: waiting for the worker, computed, or failed."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class MapRun(db.Model):
     """One full recomputation of a story's debate map, with what changed."""
 
@@ -62,7 +77,7 @@ class MapRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="done")
+    status: Mapped[str] = mapped_column(String(10), default=MapRunStatus.DONE)
     trigger: Mapped[str] = mapped_column(String(20), default="auto")
     n_comments: Mapped[int] = mapped_column(Integer, default=0)
     n_viewpoints: Mapped[int] = mapped_column(Integer, default=0)
@@ -166,6 +181,6 @@ class KeyPointPreview(db.Model):
     story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     statement: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=PreviewStatus.PENDING)
     matches: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

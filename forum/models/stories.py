@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -25,7 +26,26 @@ from forum.models._types import utcnow
 from forum.models.users import User
 
 SIDES = ("agree", "disagree", "unsure")
-COMMENT_STATUSES = ("published", "pending", "rejected", "deleted")
+
+
+class StoryStatus(StrEnum):
+    """Whether a story's discussion takes new comments and votes."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(StrEnum):
+    """A comment's place in moderation: shown, held for an editor, refused, or removed by its author."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+
+STORY_STATUSES = tuple(s.value for s in StoryStatus)
+COMMENT_STATUSES = tuple(s.value for s in CommentStatus)
 VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
 # What happens to a reader's comments on a story when they delete their account: kept under "deleted reader"
 # (the default) or their text removed.
@@ -35,7 +55,7 @@ DELETED_COMMENT_POLICIES = ("anonymise", "remove")
 class Story(db.Model):
     __tablename__ = "story"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint(f"status IN {STORY_STATUSES!r}", name="status"),
         CheckConstraint(f"deleted_comments IN {DELETED_COMMENT_POLICIES!r}", name="deleted_comments"),
     )
 
@@ -47,7 +67,7 @@ class Story(db.Model):
     source_url: Mapped[str | None] = mapped_column(String(500))
     source_name: Mapped[str | None] = mapped_column(String(120))
     question: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=StoryStatus.OPEN)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The debate map: when it was last fully computed, and how many comment changes it has not absorbed yet.
@@ -68,7 +88,7 @@ class Story(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == StoryStatus.OPEN
 
 
 class Comment(db.Model):
@@ -90,7 +110,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     side: Mapped[str | None] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default="published")
+    status: Mapped[str] = mapped_column(String(10), default=CommentStatus.PUBLISHED)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     agree_count: Mapped[int] = mapped_column(Integer, default=0)
     disagree_count: Mapped[int] = mapped_column(Integer, default=0)

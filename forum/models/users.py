@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -15,7 +16,17 @@ from forum.extensions import db
 from forum.models._types import utcnow
 
 ROLES = ("reader", "editor", "admin")
-STATUSES = ("active", "suspended", "banned")
+
+
+class UserStatus(StrEnum):
+    """Whether an account may post and vote: active, or suspended or banned by an editor."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    BANNED = "banned"
+
+
+STATUSES = tuple(s.value for s in UserStatus)
 
 
 class User(UserMixin, db.Model):
@@ -32,7 +43,7 @@ class User(UserMixin, db.Model):
     # Optional; unique when given (stored trimmed and in lower case); where password-reset links go.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     role: Mapped[str] = mapped_column(String(10), default="reader")
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=UserStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Every session (and widget token) carries the version it was issued under; bumping it ends them all.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -59,7 +70,7 @@ class User(UserMixin, db.Model):
 
     @property
     def can_participate(self) -> bool:
-        return self.status == "active"
+        return self.status == UserStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

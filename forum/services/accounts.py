@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, User, Vote
+from forum.models import Comment, CommentStatus, User, UserStatus, Vote
 from forum.models.users import ROLES
 from forum.services import audit, signals
 from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -16,7 +16,7 @@ from forum.services.moderation.state import clean_reason
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 MIN_PASSWORD = 8
-READER_ACTIONS = {"suspend": "suspended", "ban": "banned", "reinstate": "active"}
+READER_ACTIONS = {"suspend": UserStatus.SUSPENDED, "ban": UserStatus.BANNED, "reinstate": UserStatus.ACTIVE}
 # A real hash to check against when the username is unknown, so both paths cost the same (no enumeration).
 _DUMMY = User(username="-", display_name="-")
 _DUMMY.set_password("not a real password")
@@ -71,7 +71,7 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None:
         _DUMMY.check_password(password or "")
         return None
-    if not user.check_password(password or "") or user.status == "banned":
+    if not user.check_password(password or "") or user.status == UserStatus.BANNED:
         return None
     return user
 
@@ -131,7 +131,7 @@ def comments_by(user: User, limit: int = 50) -> list[Comment]:
 def _invalidate_opinions(user: User) -> None:
     """A ban (or its end) changes whose votes count: have the background jobs recompute what they touch."""
     for comment in db.session.scalars(
-        select(Comment).where(Comment.author_id == user.id, Comment.status == "published")
+        select(Comment).where(Comment.author_id == user.id, Comment.status == CommentStatus.PUBLISHED)
     ):
         signals.comment_changed.send(comment, action="moderated")
     voted = db.session.scalars(select(Vote).where(Vote.user_id == user.id).order_by(Vote.story_id, Vote.id))
@@ -161,7 +161,7 @@ def set_reader_status(user: User, action: str, editor: User, reason: str | None)
         f"reader.{action}", editor, reason=text, target_user=user, details={"from": before, "to": status}
     )
     db.session.flush()
-    if "banned" in (before, status):
+    if UserStatus.BANNED in (before, status):
         _invalidate_opinions(user)
     return user
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from forum.extensions import db
 from forum.ids import parse_id
-from forum.models import Comment, CommentRevision, Story, User, Vote
+from forum.models import Comment, CommentRevision, CommentStatus, Story, StoryStatus, User, Vote
 from forum.models.stories import SIDES
 from forum.sanitize import is_blank, render_comment
 from forum.services import moderation, signals
@@ -21,7 +21,7 @@ from forum.services.pagination import count, paginate
 from forum.times import as_utc
 
 SORTS = ("newest", "oldest", "agreed", "divisive")
-VISIBLE = ("published",)
+VISIBLE = (CommentStatus.PUBLISHED,)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: anything larger names nothing
 
 
@@ -112,7 +112,7 @@ def post_comment(
         body=text,
         body_html=render_comment(text),
         side=side,
-        status="published",
+        status=CommentStatus.PUBLISHED,
         idempotency_key=key,
     )
     if key is None:  # nothing to race on: no savepoint needed
@@ -135,7 +135,7 @@ def post_comment(
 def _require_own_editable(comment: Comment, user: User) -> None:
     if comment.author_id != user.id:
         raise Forbidden("You can only change your own comments.")
-    if comment.status == "deleted":
+    if comment.status == CommentStatus.DELETED:
         raise NotFound("That comment was deleted.")
     if moderation.can_resubmit(comment, user):
         return  # a rejected comment can be mended and resubmitted while the story is open
@@ -159,7 +159,7 @@ def editable(comment: Comment, user: User | None) -> bool:
 def edit_seconds_left(comment: Comment) -> int | None:
     """Seconds left of the author's edit window (0 once it has passed); None for a rejected comment, which
     its author may mend and resubmit while the story is open."""
-    if comment.status == "rejected":
+    if comment.status == CommentStatus.REJECTED:
         return None
     window = timedelta(minutes=current_app.config["FORUM_EDIT_WINDOW_MINUTES"])
     left = as_utc(comment.created_at) + window - datetime.now(UTC)
@@ -181,7 +181,7 @@ def edit_comment(comment: Comment, user: User, body: str | None, side: str | Non
     comment.body_html = render_comment(text)
     comment.side = side
     comment.edited_at = datetime.now(UTC)
-    if comment.status == "rejected":
+    if comment.status == CommentStatus.REJECTED:
         moderation.resubmit(comment)  # back to the queue, held for an editor
     db.session.flush()
     signals.comment_changed.send(comment, action="edited")
@@ -194,7 +194,7 @@ def delete_comment(comment: Comment, user: User) -> Comment:
     db.session.add(
         CommentRevision(comment_id=comment.id, body=comment.body, side=comment.side, reason="delete")
     )
-    comment.status = "deleted"
+    comment.status = CommentStatus.DELETED
     comment.edited_at = datetime.now(UTC)
     db.session.flush()
     signals.comment_changed.send(comment, action="deleted")
@@ -235,7 +235,9 @@ def _shown_to(viewer: User | None, *statuses: str):
     why on their own comment)."""
     shown = Comment.status.in_(statuses)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        own = Comment.status.in_(("pending", "rejected")) & (Comment.author_id == viewer.id)
+        own = Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)) & (
+            Comment.author_id == viewer.id
+        )
         shown = or_(shown, own)
     return shown
 
@@ -246,7 +248,10 @@ def _replies_and_votes(roots: list[Comment], viewer: User | None) -> tuple[dict,
         replies = db.session.scalars(
             select(Comment)
             .options(selectinload(Comment.author))  # one query for every reply's author, not one each
-            .where(Comment.root_id.in_([r.id for r in roots]), _shown_to(viewer, "published", "deleted"))
+            .where(
+                Comment.root_id.in_([r.id for r in roots]),
+                _shown_to(viewer, CommentStatus.PUBLISHED, CommentStatus.DELETED),
+            )
             .order_by(Comment.created_at, Comment.id)
         )
         for reply in replies:
@@ -265,7 +270,11 @@ def _replies_and_votes(roots: list[Comment], viewer: User | None) -> tuple[dict,
 def single_thread(story: Story, root_id: int, viewer: User | None = None) -> ThreadPage:
     """One thread of ``story`` (its top-level comment and every reply), for comment links."""
     root = get_comment(root_id)
-    if root.story_id != story.id or root.parent_id is not None or root.status not in ("published", "deleted"):
+    if (
+        root.story_id != story.id
+        or root.parent_id is not None
+        or root.status not in (CommentStatus.PUBLISHED, CommentStatus.DELETED)
+    ):
         raise NotFound("There is no such thread on this story.")
     children, my_votes = _replies_and_votes([root], viewer)
     return ThreadPage([root], children, 1, 1, 1, "oldest", my_votes)
@@ -284,7 +293,7 @@ def thread_page(
     visible_roots = select(Comment).where(
         Comment.story_id == story.id,
         Comment.parent_id.is_(None),
-        or_(_shown_to(viewer, *VISIBLE), (Comment.status == "deleted") & has_live_reply),
+        or_(_shown_to(viewer, *VISIBLE), (Comment.status == CommentStatus.DELETED) & has_live_reply),
     )
     total = count(visible_roots)
     pages = max(1, -(-total // per_page))
@@ -304,7 +313,7 @@ def thread_page(
 
 def listed_stories(limit: int, offset: int) -> tuple[list[Story], int]:
     """Open, listed stories, newest first, one page of them, and how many there are."""
-    query = select(Story).where(Story.status == "open", Story.listed)
+    query = select(Story).where(Story.status == StoryStatus.OPEN, Story.listed)
     return paginate(query.order_by(Story.published_at.desc(), Story.id), limit, offset)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, PublishedMap, Story, Viewpoint, ViewpointMember
+from forum.models import Comment, CommentStatus, PublishedMap, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
 from forum.services.errors import NotFound
 
@@ -210,13 +210,13 @@ def _build(story: Story, viewpoints: list, reactions: dict[int, Reaction], **ext
     )
     commenters = db.session.scalar(
         select(func.count(func.distinct(Comment.author_id))).where(
-            Comment.story_id == story.id, Comment.status == "published"
+            Comment.story_id == story.id, Comment.status == CommentStatus.PUBLISHED
         )
     )
     views = [
         ViewpointView(
             v,
-            [quotes[q] for q in _quote_ids(v) if q in quotes and quotes[q].status == "published"],
+            [quotes[q] for q in _quote_ids(v) if q in quotes and quotes[q].status == CommentStatus.PUBLISHED],
             reactions.get(v.id, Reaction()),
             n_commenters=commenters or 0,
         )
@@ -226,7 +226,7 @@ def _build(story: Story, viewpoints: list, reactions: dict[int, Reaction], **ext
     counts = db.session.execute(
         select(func.count())
         .select_from(Comment)
-        .where(Comment.story_id == story.id, Comment.status == "published")
+        .where(Comment.story_id == story.id, Comment.status == CommentStatus.PUBLISHED)
     ).scalar()
     placed = db.session.scalar(
         select(func.count()).select_from(ViewpointMember).where(ViewpointMember.story_id == story.id)
@@ -357,7 +357,7 @@ def viewpoint_members(viewpoint: Viewpoint) -> list[Comment]:
         db.session.scalars(
             select(Comment)
             .join(ViewpointMember, ViewpointMember.comment_id == Comment.id)
-            .where(ViewpointMember.viewpoint_id == viewpoint.id, Comment.status == "published")
+            .where(ViewpointMember.viewpoint_id == viewpoint.id, Comment.status == CommentStatus.PUBLISHED)
             .order_by((Comment.agree_count - Comment.disagree_count).desc(), Comment.id)
         )
     )
@@ -370,7 +370,9 @@ def viewpoint_secondaries(viewpoint: Viewpoint) -> list[Comment]:
         return []
     return list(
         db.session.scalars(
-            select(Comment).where(Comment.id.in_(ids), Comment.status == "published").order_by(Comment.id)
+            select(Comment)
+            .where(Comment.id.in_(ids), Comment.status == CommentStatus.PUBLISHED)
+            .order_by(Comment.id)
         )
     )
 

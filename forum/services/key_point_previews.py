@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Comment, KeyPointPreview, Story, User
+from forum.models import Comment, KeyPointPreview, PreviewStatus, Story, User
 from forum.services import mapping
 from forum.services.errors import NotFound
 
@@ -29,12 +29,14 @@ class PreviewView:
 
     @property
     def pending(self) -> bool:
-        return self.preview.status == "pending"
+        return self.preview.status == PreviewStatus.PENDING
 
 
 def request_preview(story: Story, editor: User, statement: str) -> KeyPointPreview:
     """Store a pending preview of ``statement`` (already checked by ``review.clean_key_point``)."""
-    preview = KeyPointPreview(story_id=story.id, editor_id=editor.id, statement=statement, status="pending")
+    preview = KeyPointPreview(
+        story_id=story.id, editor_id=editor.id, statement=statement, status=PreviewStatus.PENDING
+    )
     db.session.add(preview)
     db.session.flush()
     return preview
@@ -49,7 +51,7 @@ def compute_preview(preview_id: int, embedder) -> KeyPointPreview:
     vector = embedder.encode([preview.statement])[0]
     matches = mapping.key_point_matches(story, vector, embedder.name, gathered_only=True)
     preview.matches = [[cid, round(score, 4)] for cid, score in matches]
-    preview.status = "done"
+    preview.status = PreviewStatus.DONE
     db.session.flush()
     return preview
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum import spreadsheet
 from forum.extensions import db
-from forum.models import Comment, PublishedMap, Story, User, ViewpointMember
+from forum.models import Comment, CommentStatus, PublishedMap, Story, User, ViewpointMember
 from forum.sanitize import plain_text
 from forum.services import audit
 from forum.services.debate_map import latest_publication, snapshot
@@ -169,7 +169,11 @@ def unplaced_count(story: Story) -> int:
         db.session.scalar(
             select(db.func.count())
             .select_from(Comment)
-            .where(Comment.story_id == story.id, Comment.status == "published", Comment.id.not_in(placed))
+            .where(
+                Comment.story_id == story.id,
+                Comment.status == CommentStatus.PUBLISHED,
+                Comment.id.not_in(placed),
+            )
         )
         or 0
     )

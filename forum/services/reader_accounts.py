@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 
 from forum.extensions import db
-from forum.models import AuditEntry, Comment, Story, User, Vote
+from forum.models import AuditEntry, Comment, CommentStatus, Story, User, UserStatus, Vote
 from forum.models.moderation import CommentFlag
 from forum.models.stories import DELETED_COMMENT_POLICIES
 from forum.services import accounts, audit, signals
@@ -97,7 +97,7 @@ def read_reset_token(token: str | None) -> User:
         if isinstance(data, dict) and isinstance(data.get("u"), int)
         else None
     )
-    if user is None or data.get("f") != _fingerprint(user) or user.status == "banned":
+    if user is None or data.get("f") != _fingerprint(user) or user.status == UserStatus.BANNED:
         raise Forbidden("This reset link was used already or is no longer valid: ask for a new one.")
     return user
 
@@ -106,7 +106,7 @@ def request_reset(email: str | None) -> tuple[User, str] | None:
     """The account with this address and a reset token for it, or None (unknown address, a banned
     account): the caller answers the same either way, so nobody learns which addresses have accounts."""
     user = find_by_email(email)
-    if user is None or user.status == "banned" or user.username == DELETED_USERNAME:
+    if user is None or user.status == UserStatus.BANNED or user.username == DELETED_USERNAME:
         return None
     return user, make_reset_token(user)
 
@@ -148,7 +148,7 @@ def export_data(user: User) -> dict:
     stories = {s.id: s for s in db.session.scalars(select(Story))}
     sides: dict[str, str] = {}
     for c in comments:
-        if c.side and c.status != "deleted":
+        if c.side and c.status != CommentStatus.DELETED:
             sides[stories[c.story_id].slug] = c.side  # the latest comment's side is the reader's side
     votes = db.session.execute(
         select(Vote, Comment.story_id)
@@ -212,7 +212,9 @@ def deleted_reader() -> User:
     """The placeholder author of deleted readers' comments, made on first use."""
     user = db.session.scalar(select(User).where(User.username == DELETED_USERNAME))
     if user is None:
-        user = User(username=DELETED_USERNAME, display_name=DELETED_NAME, role="reader", status="banned")
+        user = User(
+            username=DELETED_USERNAME, display_name=DELETED_NAME, role="reader", status=UserStatus.BANNED
+        )
         db.session.add(user)
         db.session.flush()
     return user
@@ -267,18 +269,23 @@ def delete_account(user: User, password: str | None) -> dict[str, int]:
         comment.idempotency_key = None
         if policy == "remove":
             comment.revisions.clear()  # the earlier versions go with the text
-            comment.body, comment.body_html, comment.side, comment.status = "", "", None, "deleted"
+            comment.body, comment.body_html, comment.side, comment.status = (
+                "",
+                "",
+                None,
+                CommentStatus.DELETED,
+            )
             result["removed"] += 1
         else:
             result["anonymised"] += 1
-    removed = [c.id for c in comments if c.status == "deleted"]
+    removed = [c.id for c in comments if c.status == CommentStatus.DELETED]
     if removed:  # the audit log's copies of a removed text go too (erasure outranks "never updated")
         db.session.execute(
             update(AuditEntry).where(AuditEntry.comment_id.in_(removed)).values(comment_text=None)
         )
     db.session.flush()
     for comment in comments:
-        if comment.status == "deleted":  # it leaves the map and the vote geometry
+        if comment.status == CommentStatus.DELETED:  # it leaves the map and the vote geometry
             signals.comment_changed.send(comment, action="deleted")
     for story_id, comment_id in first_per_story.items():
         signals.vote_cast.send(comment_id, story_id=story_id, user_id=user.id, value=None)

@@ -16,6 +16,7 @@ from forum.models import (
     AuditEntry,
     Comment,
     CommentEmbedding,
+    CommentStatus,
     MapRun,
     Story,
     User,
@@ -108,7 +109,7 @@ def _refresh(viewpoint: Viewpoint) -> None:
         viewpoint.centroid = (c / max(float(np.linalg.norm(c)), 1e-12)).astype(np.float32).tobytes()
     story_authors = db.session.scalar(
         select(db.func.count(db.distinct(Comment.author_id))).where(
-            Comment.story_id == viewpoint.story_id, Comment.status == "published"
+            Comment.story_id == viewpoint.story_id, Comment.status == CommentStatus.PUBLISHED
         )
     )
     viewpoint.share = viewpoint.n_authors / story_authors if story_authors else 0.0
@@ -203,7 +204,7 @@ def move_comment(story: Story, editor: User, comment_id: int, target_id: int, se
         raise NotFound("There is no such comment.")
     if comment.story_id != story.id:
         raise InvalidInput("That comment belongs to another story.")
-    if comment.status != "published":
+    if comment.status != CommentStatus.PUBLISHED:
         raise InvalidInput("Only published comments can be placed on the map.")
     member = db.session.get(ViewpointMember, comment.id)
     previous = member.viewpoint if member else None

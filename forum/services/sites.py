@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.ids import MAX_ID, is_id_text, parse_id
-from forum.models import Comment, Site, SiteStory, Story
+from forum.models import Comment, CommentStatus, Site, SiteStory, Story, StoryStatus
 from forum.services import signals, widget_auth
 from forum.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 
@@ -200,7 +200,7 @@ def _create_story(site: Site, url: str, vouched: dict[str, str] | None) -> Story
         source_url=url,
         source_name=site.name[:120],
         question=(vouched or {}).get("question") or DEFAULT_QUESTION,
-        status="open",
+        status=StoryStatus.OPEN,
         listed=vouched is not None,
     )
     try:
@@ -278,7 +278,7 @@ def resolve_story(
 def _list_on_first_published_comment(comment: Comment, **_: object) -> None:
     """An unlisted story (one the widget created with nothing to vouch for it) is listed once a comment on
     it is published: a reader took part, and the moderation rules or a moderator accepted it."""
-    if comment.status != "published":
+    if comment.status != CommentStatus.PUBLISHED:
         return
     story = comment.story
     if story is not None and not story.listed:
@@ -335,7 +335,7 @@ def comment_counts(site: Site, story_ids: list[str], urls: list[str]) -> dict[st
         if existing:
             rows = db.session.execute(
                 select(Comment.story_id, func.count())
-                .where(Comment.story_id.in_(existing), Comment.status == "published")
+                .where(Comment.story_id.in_(existing), Comment.status == CommentStatus.PUBLISHED)
                 .group_by(Comment.story_id)
             )
             counts.update({sid: n for sid, n in rows})

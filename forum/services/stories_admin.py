@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, Story, User
+from forum.models import Comment, Story, StoryStatus, User
 from forum.models.moderation import MODERATION_MODES
 from forum.models.stories import DELETED_COMMENT_POLICIES
 from forum.services import audit
@@ -112,7 +112,7 @@ def _clean(fields: StoryFields, story: Story | None) -> dict:
 
 def create_story(editor: User, fields: StoryFields) -> Story:
     """Create an open story with its question and moderation mode."""
-    story = Story(**_clean(fields, None), status="open")
+    story = Story(**_clean(fields, None), status=StoryStatus.OPEN)
     db.session.add(story)
     db.session.flush()
     audit.record("story.created", editor, story=story, details={"headline": story.headline})
@@ -137,12 +137,12 @@ def update_story(story: Story, editor: User, fields: StoryFields) -> Story:
 
 def set_story_status(story: Story, status: str, editor: User) -> Story:
     """Open a story for comments and votes, or close it (everything stays readable)."""
-    if status not in ("open", "closed"):
+    if status not in (StoryStatus.OPEN, StoryStatus.CLOSED):
         raise InvalidInput("A story is open or closed.", field="status")
     if story.status == status:
         raise Conflict(f"The story is {status} already.")
     story.status = status
-    audit.record("story.opened" if status == "open" else "story.closed", editor, story=story)
+    audit.record("story.opened" if status == StoryStatus.OPEN else "story.closed", editor, story=story)
     db.session.flush()
     return story
 

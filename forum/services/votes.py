@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
-from forum.models import Comment, Story, User, Vote
+from forum.models import Comment, Story, StoryStatus, User, Vote
 from forum.models.stories import VOTE_VALUES
 from forum.services import signals
 from forum.services.comments import VISIBLE, require_participant
@@ -83,7 +83,7 @@ def record_vote(comment_id: int, user: User, choice: str | None) -> dict[str, in
         raise NotFound("That comment is not open for votes.")
     if locked.author_id == user.id:
         raise Forbidden("You cannot vote on your own comment.")
-    require_participant(user, locked.status_1 == "open")
+    require_participant(user, locked.status_1 == StoryStatus.OPEN)
     value = VOTE_VALUES[choice]
     params = {"comment_id": comment_id, "story_id": locked.story_id, "user_id": user.id, "value": value}
     # A first vote inserts, a changed mind updates, and two concurrent submissions by the same reader can

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
-from forum.models import Site, SiteUser, UsedSsoToken, User
+from forum.models import Site, SiteUser, UsedSsoToken, User, UserStatus
 from forum.services.errors import Forbidden, ServiceError
 
 WIDGET_TOKEN_SECONDS = 3600
@@ -66,7 +66,7 @@ def read_widget_token(token: str | None) -> tuple[User, Site]:
     # A token issued before the reader signed out everywhere (or changed password, role, status) is void.
     if user is None or site is None or not site.active or user.session_version != data["v"]:
         raise Unauthorized("The widget token is not valid: sign in again.")
-    if user.status == "banned":
+    if user.status == UserStatus.BANNED:
         raise Forbidden("This account cannot take part.")
     return user, site
 
@@ -145,7 +145,7 @@ def sso_sign_in(site: Site, token: str) -> User:
         db.session.add(link)
         db.session.flush()
     user = link.user
-    if user.status == "banned":
+    if user.status == UserStatus.BANNED:
         raise Forbidden("This account cannot take part.")
     if user.display_name != name:
         user.display_name = name

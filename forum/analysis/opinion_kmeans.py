@@ -8,7 +8,6 @@ Pure numpy on small arrays (participant positions or the ~100 base-cluster centr
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import kmeans_plusplus
 
 POLIS_MAX_K = 5  # Pol.is never makes more groups than this
 SMOOTH = 2.0  # pseudo-votes pulling a group's vote shares towards the comment's overall shares
@@ -53,7 +52,7 @@ def best_of_restarts(
     """Lowest weighted inertia among the Pol.is first-distinct start and ``n_init`` k-means++ starts."""
     best, best_inertia = None, np.inf
     for i in range(n_init + 1):
-        init = None if i == 0 else kmeans_plusplus(x, k, sample_weight=w, random_state=_seed(rng))[0]
+        init = None if i == 0 else _kmeans_pp(x, w, k, rng)
         cent, lab = polis_kmeans(x, w, k, max_iters, init=init)
         cent, lab = polis_kmeans(x, w, len(cent), max_iters, init=cent)  # settle: labels match centres
         inertia = float((w * ((x - cent[lab]) ** 2).sum(1)).sum())
@@ -62,9 +61,20 @@ def best_of_restarts(
     return best
 
 
-def _seed(rng: np.random.Generator) -> int:
-    """A seed for scikit-learn (which takes an int, not a Generator) drawn from ``rng``."""
-    return int(rng.integers(2**31 - 1))
+def _kmeans_pp(x: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Weighted k-means++ starts, one candidate per step, stopping early when every point is a centre.
+
+    Not ``sklearn.cluster.kmeans_plusplus``: its greedy variant (several candidates per step) and its own
+    random stream gave less stable groups on the ten Pol.is conversations (``bench/polis_groups.py``: mean
+    stability 0.703 against 0.778, ARI against Pol.is 0.547 against 0.570), and it repeats points where
+    there are fewer distinct positions than k."""
+    cent = x[[rng.choice(len(x), p=w / w.sum())]]
+    d2 = ((x - cent[0]) ** 2).sum(1)
+    while len(cent) < k and (w * d2).sum() > 0:
+        nxt = x[rng.choice(len(x), p=w * d2 / (w * d2).sum())]
+        cent = np.vstack([cent, nxt])
+        d2 = np.minimum(d2, ((x - nxt) ** 2).sum(1))
+    return cent
 
 
 def base_silhouette(centres: np.ndarray, labels: np.ndarray) -> float:

@@ -48,16 +48,25 @@ def _finish(response: Response) -> Response:
         return response
     try:
         db.session.commit()
-        for callback in callbacks:
+    except Exception as exc:  # a failed commit answers as that error would from the view (e.g. 503)
+        db.session.rollback()
+        _take_back_flashes()
+        return _answer_for(exc)
+    for callback in callbacks:  # the work is stored: a callback's failure does not take the messages back
+        try:
             answer = callback()
             if answer is not None:
                 db.session.commit()
                 return current_app.make_response(answer)
-    except Exception as exc:  # a failed commit answers as that error would from the view (e.g. 503)
-        db.session.rollback()
-        _take_back_flashes()
-        return current_app.make_response(current_app.handle_user_exception(exc))
+        except Exception as exc:
+            db.session.rollback()
+            return _answer_for(exc)
     return response
+
+
+def _answer_for(exc: Exception) -> Response:
+    """The answer the app's error handlers give for ``exc`` (re-raised, so a 500, when none handles it)."""
+    return current_app.make_response(current_app.handle_user_exception(exc))
 
 
 def _remember_flash(app: Flask, message: str, category: str, **_) -> None:

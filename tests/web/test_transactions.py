@@ -70,3 +70,22 @@ def test_a_failed_commit_answers_its_error_runs_nothing_after_and_takes_back_the
         page = final.get_data(as_text=True)  # the error page shows the messages still standing
         assert "From an earlier page." in page and "Your comment is posted." not in page
     assert not _stored("txlost")
+
+
+def test_an_after_commit_failure_answers_its_error_but_keeps_the_stored_work_and_its_messages(app, session):
+    from flask import flash
+
+    from forum.services.errors import Unavailable
+
+    def queue_down():
+        raise Unavailable("The job queue is not answering.")
+
+    with app.test_request_context("/"):
+        accounts.register_user("txqueue", "correct horse")
+        flash("The story is saved.", "success")
+        transactions.after_commit(queue_down)
+        final = transactions._finish(Response("view", status=303))
+        assert final.status_code == 503
+        page = final.get_data(as_text=True)  # the error page shows the view's message, which still holds
+        assert "The story is saved." in page and "The job queue is not answering." in page
+    assert _stored("txqueue"), "the work was committed before the callback failed"

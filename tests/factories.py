@@ -7,6 +7,7 @@ import itertools
 import os
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
@@ -19,6 +20,9 @@ from forum.models import Comment, Story, Viewpoint
 from forum.sanitize import render_comment
 from forum.services import accounts
 
+SHARED_DATA = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)  # ../shared beside the checkout
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 _seq = itertools.count(1)
 

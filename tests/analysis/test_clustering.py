@@ -12,8 +12,9 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from forum.analysis.clustering import ViewpointClusterer, assign_to_centroids
+from tests.factories import SHARED_DATA
 
-ARGKP = Path("/work/shared/data/argkp")
+ARGKP = SHARED_DATA / "argkp"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -128,7 +129,8 @@ def _load_bench():
 
 
 @pytest.mark.skipif(
-    not ARGKP.exists(), reason="ArgKP data not present (/work/shared/data/argkp is not shipped)"
+    not ARGKP.exists(),
+    reason="ArgKP data not present (../shared/data/argkp is not shipped)",
 )
 def test_argkp_dev_gold_groups():
     split = _load_bench().load_split(ARGKP, "dev")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,9 @@ from forum.analysis.opinions import (
     polis_kmeans,
     smooth_k,
 )
+from tests.factories import SHARED_DATA
 
-POLIS_DATA = Path("/work/shared/data/polis")
+POLIS_DATA = SHARED_DATA / "polis"
 
 
 def planted(

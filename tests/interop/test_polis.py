@@ -15,9 +15,10 @@ from forum.interop.polis import (
     read_polis_export,
     write_polis_export,
 )
+from tests.factories import SHARED_DATA
 
 FIX = Path(__file__).parent / "fixtures"
-REAL = Path("/work/shared/data/polis")
+REAL = SHARED_DATA / "polis"
 
 
 def _votes(conv: PolisConversation) -> dict[tuple[int, int], int]:

@@ -10,10 +10,10 @@ import pytest
 from forum.extensions import db
 from forum.models import Comment, Story, User, Vote
 from forum.services.votes import recount_story
-from tests.factories import make_comment, make_story
+from tests.factories import SHARED_DATA, make_comment, make_story
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_POLIS = Path("/work/shared/data/polis")
+SHARED_POLIS = SHARED_DATA / "polis"
 
 # Comment stance: +1 camp A agrees and camp B disagrees, -1 the reverse, 0 common ground (both agree).
 STANCES = [1, 1, 1, -1, -1, -1, 1, -1, 0, 0, 1, -1]

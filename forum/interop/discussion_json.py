@@ -18,6 +18,8 @@ from forum.interop.discussion_types import (
     MalformedFile,
     parse_iso,
 )
+from forum.models import CommentStatus
+from forum.models.stories import COMMENT_STATUSES
 
 
 def _line_decoder(text: str) -> json.JSONDecoder:
@@ -87,8 +89,8 @@ def read_json(path: str, text: str) -> Discussion:
         parent = item.get("parent")
         if parent is not None and not isinstance(parent, str):
             raise MalformedFile(path, line, f"comment {key!r}: parent must be a comment id (text) or null")
-        status = item.get("status", "published")
-        if status not in ("published", "pending", "rejected", "deleted"):
+        status = item.get("status", CommentStatus.PUBLISHED)
+        if status not in COMMENT_STATUSES:
             raise MalformedFile(path, line, f"comment {key!r} has an unknown status {status!r}")
         d.comments.append(
             ImportedComment(

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from forum.models import CommentStatus
+
 FORMATS = ("disqus", "wxr", "json")
 SIDES = ("agree", "disagree", "unsure")
 
@@ -52,7 +54,7 @@ class ImportedComment:
     created_at: datetime
     parent_key: str | None = None
     side: str | None = None
-    status: str = "published"  # or pending, rejected, deleted
+    status: str = CommentStatus.PUBLISHED  # or pending, rejected, deleted
     line: int = 0
 
 

@@ -18,6 +18,7 @@ from forum.interop.discussion_types import (
     MalformedFile,
     parse_iso,
 )
+from forum.models import CommentStatus
 from forum.sanitize import html_to_text
 
 
@@ -142,12 +143,12 @@ def read_disqus(path: str, root: _Node) -> Discussion:
         name, email = author.value("name"), author.value("email")
         handle = author.value("username") or (f"email:{email.lower()}" if email else f"name:{name}")
         body = html_to_text(post.value("message"))
-        status = "published"
+        status = CommentStatus.PUBLISHED
         if post.value("isSpam") == "true":
-            status = "rejected"
+            status = CommentStatus.REJECTED
         if post.value("isDeleted") == "true":
-            status = "deleted"
-        if not body and status != "deleted":
+            status = CommentStatus.DELETED
+        if not body and status != CommentStatus.DELETED:
             raise MalformedFile(path, post.line, f"post {key} has an empty <message>")
         parent = post.child("parent")
         d.comments.append(
@@ -165,7 +166,13 @@ def read_disqus(path: str, root: _Node) -> Discussion:
     return d
 
 
-WXR_STATUS = {"1": "published", "approve": "published", "0": "pending", "hold": "pending", "spam": "rejected"}
+WXR_STATUS = {
+    "1": CommentStatus.PUBLISHED,
+    "approve": CommentStatus.PUBLISHED,
+    "0": CommentStatus.PENDING,
+    "hold": CommentStatus.PENDING,
+    "spam": CommentStatus.REJECTED,
+}
 
 
 def read_wxr(path: str, root: _Node) -> Discussion:
@@ -204,7 +211,7 @@ def read_wxr(path: str, root: _Node) -> Discussion:
                 raise MalformedFile(path, c.line, "a <wp:comment> has no <wp:comment_id>")
             approved = c.value("comment_approved", "1")
             if approved == "trash":
-                status = "deleted"
+                status = CommentStatus.DELETED
             elif approved in WXR_STATUS:
                 status = WXR_STATUS[approved]
             else:

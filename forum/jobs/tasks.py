@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from forum.analysis.embedders import Embedder, make_embedder
 from forum.extensions import db, sqlite_write_transactions
 from forum.jobs.dispatch import enqueue, get_queue
-from forum.models import Comment, Story
+from forum.models import Comment, CommentStatus, Story
 from forum.services import mapping, moderation
 from forum.services import opinions as opinion_service
 from forum.services.locks import lock_stories
@@ -57,8 +57,8 @@ def task_embed_and_place(comment_ids: list[int]) -> None:
     comments = list(
         db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)).order_by(Comment.id))
     )
-    published = [c for c in comments if c.status == "published"]
-    _embed_screen_place(published, [c for c in comments if c.status != "published"])
+    published = [c for c in comments if c.status == CommentStatus.PUBLISHED]
+    _embed_screen_place(published, [c for c in comments if c.status != CommentStatus.PUBLISHED])
     story_ids = {c.story_id for c in comments}
     db.session.commit()
     for story_id in sorted(story_ids):

@@ -19,15 +19,15 @@ from sqlalchemy import insert, select
 from forum.extensions import db
 from forum.interop.polis import PolisComment as PolisRow
 from forum.interop.polis import PolisConversation, PolisParticipant, PolisVotes
-from forum.models import Comment, OpinionCache, PolisComment, Story, User, Vote
+from forum.models import Comment, CommentStatus, OpinionCache, PolisComment, Story, User, Vote
 from forum.models import PolisParticipant as PolisUser
 from forum.sanitize import render_comment
 from forum.services.errors import Conflict, InvalidInput
 from forum.services.votes import recount_story
 from forum.times import as_utc
 
-STATUS_OF = {1: "published", 0: "published", -1: "rejected"}
-MODERATED_OF = {"published": 1, "rejected": -1, "pending": 0}
+STATUS_OF = {1: CommentStatus.PUBLISHED, 0: CommentStatus.PUBLISHED, -1: CommentStatus.REJECTED}
+MODERATED_OF = {CommentStatus.PUBLISHED: 1, CommentStatus.REJECTED: -1, CommentStatus.PENDING: 0}
 VOTE_BATCH = 50_000
 VOTE_COLUMNS = ("story_id", "comment_id", "user_id", "value", "created_at", "updated_at")
 Progress = Callable[[str, int, int], None]
@@ -230,7 +230,7 @@ def export_conversation(story: Story) -> PolisConversation:
     comments = list(
         db.session.scalars(
             select(Comment)
-            .where(Comment.story_id == story.id, Comment.status != "deleted")
+            .where(Comment.story_id == story.id, Comment.status != CommentStatus.DELETED)
             .order_by(Comment.id)
         )
     )
@@ -247,7 +247,7 @@ def export_conversation(story: Story) -> PolisConversation:
     votes = db.session.execute(
         select(Vote.user_id, Vote.comment_id, Vote.value, Vote.updated_at)
         .join(Comment, Comment.id == Vote.comment_id)
-        .where(Vote.story_id == story.id, Comment.status != "deleted")
+        .where(Vote.story_id == story.id, Comment.status != CommentStatus.DELETED)
     ).all()
     users = sorted({c.author_id for c in comments} | {row[0] for row in votes})
     known_u = dict(

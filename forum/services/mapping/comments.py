@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from forum.analysis.embedders import Embedder
 from forum.analysis.pipeline import assign_new
 from forum.extensions import db
-from forum.models import Comment, CommentEmbedding, Story, Viewpoint, ViewpointMember
+from forum.models import Comment, CommentEmbedding, CommentStatus, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
 from forum.services.locks import lock_stories
 from forum.services.rows import rows_by_comment, upsert
@@ -32,7 +32,7 @@ def text_hash(text: str) -> str:
 
 def mappable(story_id: int | None = None):
     """Published comments (of one story, or all): the ones a map covers."""
-    query = select(Comment).where(Comment.status == "published")
+    query = select(Comment).where(Comment.status == CommentStatus.PUBLISHED)
     return query.where(Comment.story_id == story_id) if story_id is not None else query
 
 
@@ -130,7 +130,7 @@ def place_comments(comments: Iterable[Comment]) -> int:
         members = rows_by_comment(ViewpointMember, ids, selectinload(ViewpointMember.viewpoint), **fresh)
         for comment in group:
             emb = embeddings.get(comment.id)
-            if emb is None or comment.status != "published" or not viewpoints:
+            if emb is None or comment.status != CommentStatus.PUBLISHED or not viewpoints:
                 continue
             index = assign_new(emb.array, centroids, NEAREST_MIN_SIMILARITY)
             target = viewpoints[index] if index >= 0 else other

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from forum.analysis.keypoints import given_threshold, match_scores
 from forum.extensions import db
-from forum.models import Comment, CommentEmbedding, Story
+from forum.models import Comment, CommentEmbedding, CommentStatus, Story
 from forum.sanitize import plain_text
 from forum.services.sentences import sentences_with_vectors
 
@@ -24,7 +24,7 @@ def key_point_matches(
         .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
         .where(
             Comment.story_id == story.id,
-            Comment.status == "published",
+            Comment.status == CommentStatus.PUBLISHED,
             CommentEmbedding.model_name == model_name,
         )
         .order_by(Comment.id)

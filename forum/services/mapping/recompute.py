@@ -20,7 +20,7 @@ from forum.analysis.keypoints import KeyPointAnalysis, key_point_settings
 from forum.analysis.labeller import NullLabeller
 from forum.analysis.pipeline import DebateMap, ViewpointSummary, build_map
 from forum.extensions import db
-from forum.models import Comment, CommentEmbedding, MapRun, Story, Viewpoint, ViewpointMember
+from forum.models import Comment, CommentEmbedding, CommentStatus, MapRun, Story, Viewpoint, ViewpointMember
 from forum.sanitize import plain_text
 from forum.services import pagination
 from forum.services.labelling import make_labeller
@@ -55,7 +55,7 @@ def recompute_map(story: Story, embedder: Embedder, *, trigger: str = "auto", pr
     rows = db.session.execute(
         select(Comment.id, Comment.body, Comment.side, Comment.author_id, CommentEmbedding.vector)
         .join(CommentEmbedding, CommentEmbedding.comment_id == Comment.id)
-        .where(Comment.story_id == story.id, Comment.status == "published")
+        .where(Comment.story_id == story.id, Comment.status == CommentStatus.PUBLISHED)
         .order_by(Comment.id)
     ).all()
     _progress("clustering")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Comment, User
+from forum.models import Comment, CommentStatus, User
 from forum.services import audit, signals
 from forum.services.errors import InvalidInput, NotFound
 from forum.services.moderation.flags import open_flags
@@ -78,9 +78,9 @@ def moderate(
     else:
         text = clean_reason(reason, required=False)
     for comment in comments:
-        if comment.status == "deleted":
+        if comment.status == CommentStatus.DELETED:
             raise InvalidInput(f"Comment {comment.id} was deleted by its author; it cannot be moderated.")
-    target = "published" if action == "approve" else "rejected"
+    target = CommentStatus.PUBLISHED if action == "approve" else CommentStatus.REJECTED
     flags = open_flags([c.id for c in comments])
     now = datetime.now(UTC)
     changed = 0
@@ -120,7 +120,7 @@ def can_resubmit(comment: Comment, user: User | None) -> bool:
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
-        and comment.status == "rejected"
+        and comment.status == CommentStatus.REJECTED
         and comment.author_id == user.id
         and user.can_participate
         and comment.story.is_open

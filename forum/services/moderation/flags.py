@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Comment, CommentFlag, User
+from forum.models import Comment, CommentFlag, CommentStatus, User
 from forum.services import audit, signals
 from forum.services.errors import Conflict, Forbidden, NotFound
 from forum.services.moderation.state import clean_reason, hold
@@ -34,7 +34,7 @@ def flag_comment(comment: Comment, user: User, reason: str | None) -> CommentFla
     text = clean_reason(reason, required=True, what="for flagging this comment")
     if not user.can_participate:
         raise Forbidden("Your account cannot flag comments at the moment.")
-    if comment.status != "published":
+    if comment.status != CommentStatus.PUBLISHED:
         raise NotFound("That comment is not public.")
     if comment.author_id == user.id:
         raise Forbidden("You cannot flag your own comment.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, CommentFlag, CommentModeration
+from forum.models import Comment, CommentFlag, CommentModeration, CommentStatus
 from forum.models.moderation import HOLD_REASONS
 from forum.services import pagination
 from forum.services.errors import InvalidInput
@@ -59,7 +59,7 @@ def queue(
         raise InvalidInput("Unknown hold reason.", field="reason")
     query = select(Comment).outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
     if state == "flagged":
-        query = query.where(Comment.status == "published", _flagged())
+        query = query.where(Comment.status == CommentStatus.PUBLISHED, _flagged())
     else:
         query = query.where(Comment.status == state)
     if story_id is not None:
@@ -90,7 +90,7 @@ def queue_counts(story_id: int | None = None) -> dict[str, int]:
         return db.session.scalar(query) or 0
 
     return {
-        "pending": count(Comment.status == "pending"),
-        "flagged": count((Comment.status == "published") & _flagged()),
-        "rejected": count(Comment.status == "rejected"),
+        "pending": count(Comment.status == CommentStatus.PENDING),
+        "flagged": count((Comment.status == CommentStatus.PUBLISHED) & _flagged()),
+        "rejected": count(Comment.status == CommentStatus.REJECTED),
     }

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import exists, select
 
 from forum.extensions import db
-from forum.models import Comment, CommentEmbedding, CommentModeration, Story
+from forum.models import Comment, CommentEmbedding, CommentModeration, CommentStatus, Story
 from forum.services.moderation.banned_words import banned_words_in
 from forum.services.moderation.state import hold
 from forum.services.rows import rows_by_comment
@@ -28,7 +28,7 @@ def has_link(comment: Comment) -> bool:
 
 def _is_new_reader(author_id: int, comment_id: int) -> bool:
     published = select(Comment.id).where(
-        Comment.author_id == author_id, Comment.status == "published", Comment.id != comment_id
+        Comment.author_id == author_id, Comment.status == CommentStatus.PUBLISHED, Comment.id != comment_id
     )
     return not db.session.scalar(select(exists(published)))
 
@@ -66,7 +66,7 @@ def hold_near_duplicates(
     approved are left alone. Returns the comments held.
 
     A batch costs three queries however large it is (the worker embeds bursts of comments at once)."""
-    todo = [c for c in comments if c.status == "published"]
+    todo = [c for c in comments if c.status == CommentStatus.PUBLISHED]
     if not todo:
         return []
     ids = [c.id for c in todo]
@@ -90,7 +90,7 @@ def hold_near_duplicates(
         .where(
             Comment.author_id.in_({c.author_id for c in todo}),
             Comment.story_id.in_({c.story_id for c in todo}),
-            Comment.status.in_(("published", "pending")),
+            Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.PENDING)),
             Comment.created_at >= oldest,
             CommentEmbedding.model_name.in_({e.model_name for e in mine.values()}),
         )

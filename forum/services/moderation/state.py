@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from forum.extensions import db
-from forum.models import Comment, CommentModeration
+from forum.models import Comment, CommentModeration, CommentStatus
 from forum.models.moderation import HOLD_REASONS
 from forum.services import audit
 from forum.services.errors import InvalidInput
@@ -40,7 +40,7 @@ def moderation_state(comment: Comment) -> CommentModeration | None:
 def hold(comment: Comment, reason: str, detail: str = "") -> None:
     """Hold ``comment`` for an editor (pending) for ``reason`` (a HOLD_REASONS key), clearing any earlier
     decision, and audit it as the system."""
-    comment.status = "pending"
+    comment.status = CommentStatus.PENDING
     state = state_for(comment)
     state.hold_reason, state.hold_detail, state.held_at = reason, detail[:300] or None, datetime.now(UTC)
     state.decision = state.decided_by_id = state.decided_at = state.decision_reason = None

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from forum.analysis.opinions import GroupReaction, OpinionGroups, OpinionResult, smooth_k
 from forum.extensions import db
-from forum.models import Comment, OpinionCache, PolisComment, Story, User, Vote
+from forum.models import Comment, CommentStatus, OpinionCache, PolisComment, Story, User, UserStatus, Vote
 from forum.services.locks import lock_stories
 from forum.services.opinions.codec import (
     CommentCounts,
@@ -45,11 +45,11 @@ def fingerprint(story_id: int) -> str:
         select(func.count(), func.max(Vote.updated_at)).where(Vote.story_id == story_id)
     ).one()
     hidden = db.session.scalars(
-        select(Comment.id).where(Comment.story_id == story_id, Comment.status != "published")
+        select(Comment.id).where(Comment.story_id == story_id, Comment.status != CommentStatus.PUBLISHED)
     ).all()
     banned = db.session.scalars(
         select(User.id)
-        .where(User.status == "banned")
+        .where(User.status == UserStatus.BANNED)
         .where(select(Vote.id).where(Vote.user_id == User.id, Vote.story_id == story_id).exists())
     ).all()
     return f"{n}|{last}|{len(hidden)}:{_crc(hidden)}|{len(banned)}:{_crc(banned)}"
@@ -98,10 +98,12 @@ def load_votes(story_id: int) -> VoteArrays:
     ).all()
     comment_ids = np.asarray([c[0] for c in comments], dtype=np.int64)
     meta = meta_comment_ids(story_id)
-    excluded_c = np.asarray([s != "published" or i in meta for i, s in comments], dtype=bool)
+    excluded_c = np.asarray([s != CommentStatus.PUBLISHED or i in meta for i, s in comments], dtype=bool)
     user_ids, participant = np.unique(votes[:, 0], return_inverse=True)
     banned = set(
-        db.session.scalars(select(User.id).where(User.status == "banned", User.id.in_(user_ids.tolist())))
+        db.session.scalars(
+            select(User.id).where(User.status == UserStatus.BANNED, User.id.in_(user_ids.tolist()))
+        )
         if user_ids.size
         else []
     )

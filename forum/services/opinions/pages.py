@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Comment, OpinionCache, Story, User
+from forum.models import Comment, CommentStatus, OpinionCache, Story, User
 from forum.services.errors import InvalidInput, NotFound
 from forum.services.opinions.codec import GroupData, OpinionData, decode
 from forum.services.opinions.compute import get_cached
@@ -90,7 +90,7 @@ def _statements(data: OpinionData, ids: list[int], direction: str = "agree") -> 
     out = []
     for i in ids:
         c, st = found.get(i), data.comments.get(i)
-        if c is None or st is None or c.status != "published":
+        if c is None or st is None or c.status != CommentStatus.PUBLISHED:
             continue
         n = st.votes(direction)
         pcts = [_pct(a, s) for a, s in zip(st.group_agree, st.group_seen, strict=True)]
@@ -167,7 +167,9 @@ def _group_views(
     ids = {r.comment for g in data.groups for r in g.representative}
     bodies = dict(
         db.session.execute(
-            select(Comment.id, Comment.body).where(Comment.id.in_(ids), Comment.status == "published")
+            select(Comment.id, Comment.body).where(
+                Comment.id.in_(ids), Comment.status == CommentStatus.PUBLISHED
+            )
         ).all()
     ) if ids else {}  # fmt: skip
     names = group_names(story)

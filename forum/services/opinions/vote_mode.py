@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from forum.analysis.opinions import choose_next_comment, next_comment_priorities
 from forum.extensions import db
-from forum.models import Comment, Story, User, Vote
+from forum.models import Comment, CommentStatus, Story, User, Vote
 from forum.services import votes as vote_service
 from forum.services.errors import InvalidInput, NotFound
 from forum.services.opinions.codec import decode
@@ -37,7 +37,7 @@ def next_comment(story: Story, user: User) -> VoteStep:
     weighted by priority (new and informative comments first), seeded by story, reader and vote count."""
     rows = db.session.execute(
         select(Comment.id, Comment.author_id, Comment.agree_count, Comment.disagree_count, Comment.pass_count)
-        .where(Comment.story_id == story.id, Comment.status == "published")
+        .where(Comment.story_id == story.id, Comment.status == CommentStatus.PUBLISHED)
         .order_by(Comment.id)
     ).all()
     mine = select(Vote.comment_id).where(Vote.story_id == story.id, Vote.user_id == user.id)
@@ -79,5 +79,5 @@ def votes_cast(story: Story, user: User) -> int:
         select(func.count())
         .select_from(Vote)
         .join(Comment, Comment.id == Vote.comment_id)
-        .where(Vote.story_id == story.id, Vote.user_id == user.id, Comment.status == "published")
+        .where(Vote.story_id == story.id, Vote.user_id == user.id, Comment.status == CommentStatus.PUBLISHED)
     )

@@ -13,12 +13,14 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
+from forum.models import UserStatus
+
 ROLE_RANK = {"reader": 0, "editor": 1, "admin": 2}
 
 
 def has_role(user, role: str) -> bool:
     """Whether ``user`` holds ``role`` or a higher one (admins can do what editors can)."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.status != "active":
+    if user is None or not getattr(user, "is_authenticated", False) or user.status != UserStatus.ACTIVE:
         return False
     return ROLE_RANK.get(user.role, -1) >= ROLE_RANK[role]
 

@@ -13,7 +13,9 @@ from typing import Any
 from flask import url_for
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
-from forum.models.stories import SIDES, VOTE_VALUES
+from forum.models import CommentStatus
+from forum.models.stories import COMMENT_STATUSES, SIDES, STORY_STATUSES, VOTE_VALUES
+from forum.models.users import STATUSES as USER_STATUSES
 from forum.services import opinions
 from forum.web.api.fields import When, computed
 
@@ -51,7 +53,7 @@ class UserSchema(Answer):
 class MeSchema(UserSchema):
     username = fields.String()
     role = fields.String(validate=_enum("reader", "editor", "admin"))
-    status = fields.String(validate=_enum("active", "suspended", "banned"))
+    status = fields.String(validate=_enum(*USER_STATUSES))
 
 
 class StorySchema(Answer):
@@ -60,7 +62,7 @@ class StorySchema(Answer):
     headline = fields.String()
     lede = computed(fields.String(), lambda s: s.lede or "")
     question = fields.String()
-    status = fields.String(validate=_enum("open", "closed"))
+    status = fields.String(validate=_enum(*STORY_STATUSES))
     source_url = fields.String(allow_none=True)
     source_name = fields.String(allow_none=True)
     published_at = When(allow_none=True)
@@ -89,7 +91,7 @@ class CommentSchema(Answer):
         attribute="body_html", allow_none=True, metadata=_describe("the body rendered to safe HTML")
     )
     side = fields.String(allow_none=True, validate=_enum(*SIDES))
-    status = fields.String(validate=_enum("published", "pending", "rejected", "deleted"))
+    status = fields.String(validate=_enum(*COMMENT_STATUSES))
     counts = computed(
         fields.Nested(CountsSchema), lambda c: _counts(c.agree_count, c.disagree_count, c.pass_count)
     )
@@ -98,7 +100,7 @@ class CommentSchema(Answer):
 
     @post_dump(pass_original=True)
     def _hide_deleted(self, data: dict, comment: Any, **kwargs: Any) -> dict:
-        if comment.status == "deleted":
+        if comment.status == CommentStatus.DELETED:
             data.update(author=None, body=None, html=None, side=None)
         return data
 

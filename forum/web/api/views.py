@@ -14,7 +14,7 @@ from flask_login import current_user, login_user
 from flask_smorest import current_api
 
 from forum.extensions import csrf
-from forum.models import Comment, Story
+from forum.models import Comment, CommentStatus, Story, UserStatus
 from forum.services import accounts, debate_map, opinions
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
@@ -64,7 +64,7 @@ def _story(ref: str) -> Story:
 
 def _visible_comment(comment_id: int) -> Comment:
     comment = comment_service.get_comment(comment_id)
-    if comment.status in ("published", "deleted"):
+    if comment.status in (CommentStatus.PUBLISHED, CommentStatus.DELETED):
         return comment
     viewer = current_user
     if viewer.is_authenticated and (viewer.id == comment.author_id or has_role(viewer, "editor")):
@@ -106,7 +106,7 @@ def me():
 def sign_in(data: dict):
     """Sign in (sets the session cookie)"""
     user = accounts.authenticate(data["username"], data["password"])
-    if user is None or user.status == "banned":
+    if user is None or user.status == UserStatus.BANNED:
         abort(401, "Wrong username or password.")
     login_user(user)
     return user

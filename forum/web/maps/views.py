@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from forum.models import CommentStatus
 from forum.services import comments as comment_service
 from forum.services import debate_map
 from forum.web.caching import cached_for_anonymous
@@ -39,7 +40,7 @@ def viewpoint(slug: str, viewpoint_id: int):
 def comment_link(comment_id: int):
     """A stable link to a comment: its whole thread, scrolled to the comment."""
     comment = comment_service.get_comment(comment_id)
-    if comment.status not in ("published", "deleted"):
+    if comment.status not in (CommentStatus.PUBLISHED, CommentStatus.DELETED):
         return render_template("errors/error.html", message="This comment is not public.", status=404), 404
     root = comment.root_id or comment.id
     return redirect(

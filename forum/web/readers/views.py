@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum import jobs
 from forum.extensions import db
-from forum.models import Story
+from forum.models import CommentStatus, Story, StoryStatus
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
@@ -57,7 +57,9 @@ def _render_story(story: Story, form: CommentForm | None = None, error: ServiceE
 @bp.get("/")
 def home():
     stories = db.session.scalars(
-        select(Story).where(Story.status == "open", Story.listed).order_by(Story.published_at.desc())
+        select(Story)
+        .where(Story.status == StoryStatus.OPEN, Story.listed)
+        .order_by(Story.published_at.desc())
     )
     return render_template("readers/home.html", stories=list(stories))
 
@@ -104,7 +106,7 @@ def post_comment(slug: str):
         return _render_story(story, form=form, error=exc)
     if wants_json():
         return jsonify(id=comment.id, status=comment.status, html=comment.body_html), 201
-    if comment.status == "pending":
+    if comment.status == CommentStatus.PENDING:
         flash("Thanks! Your comment is held for moderation and appears once an editor approves it.", "info")
     else:
         flash("Your comment is posted.", "success")
@@ -132,7 +134,7 @@ def edit_comment(comment_id: int):
         except ServiceError as exc:
             error = exc
         else:
-            if comment.status == "pending":
+            if comment.status == CommentStatus.PENDING:
                 flash("Your comment is sent back to the editors: it appears once one approves it.", "info")
             else:
                 flash("Your comment is updated.", "success")

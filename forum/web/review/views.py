@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum import jobs
 from forum.extensions import db
-from forum.models import MapRun, Story
+from forum.models import MapRun, PreviewStatus, Story
 from forum.services import comments as comment_service
 from forum.services import debate_map, key_point_previews, publishing, review
 from forum.services.errors import ServiceError
@@ -251,7 +251,7 @@ def key_point_preview(slug: str):
         preview = key_point_previews.request_preview(story, current_user, statement)
 
         def failed() -> None:
-            preview.status = "failed"
+            preview.status = PreviewStatus.FAILED
 
         _submit(story, "preview_key_point", preview.id, failed=failed)
 

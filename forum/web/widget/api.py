@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import csrf, db
-from forum.models import Comment, Vote
+from forum.models import Comment, CommentStatus, Vote
 from forum.services import comments as comment_service
 from forum.services import sites as site_service
 from forum.services import votes as vote_service
@@ -113,7 +113,7 @@ def mine(story_id: int):
         .where(
             Comment.story_id == story.id,
             Comment.author_id == user.id,
-            Comment.status.in_(("published", "pending")),
+            Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.PENDING)),
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(MY_COMMENTS)

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from forum.extensions import writes_database
+from forum.models import CommentStatus, UserStatus
 from forum.services import comments as comment_service
 from forum.services import debate_map, widget_auth
 from forum.services import sites as site_service
@@ -55,7 +56,7 @@ def embed_js():
 
 def _top_comments(story):
     threads = comment_service.thread_page(story, sort="agreed", page=1)
-    return [c for c in threads.roots if c.status == "published"][:TOP_COMMENTS]
+    return [c for c in threads.roots if c.status == CommentStatus.PUBLISHED][:TOP_COMMENTS]
 
 
 @bp.get("/widget/frame")
@@ -121,7 +122,7 @@ def signin():
     error = None
     if request.method == "POST":
         error = log_in_from_form(form)
-    if current_user.is_authenticated and current_user.status != "banned" and error is None:
+    if current_user.is_authenticated and current_user.status != UserStatus.BANNED and error is None:
         token = widget_auth.issue_widget_token(current_user, site)
         html = render_template("widget/signin_done.html", site=site, token=token, user=current_user)
         return popup_page(current_app.make_response(html))

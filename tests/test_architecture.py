@@ -32,7 +32,16 @@ FORBIDDEN = {
     ),
     "forum.models": ("forum.services", "forum.web", "forum.jobs", "forum.cli"),
     "forum.services": ("forum.web", "forum.jobs", "forum.cli"),
-    "forum.interop": ("forum.web", "forum.jobs", "forum.cli", "flask"),
+    "forum.interop": (
+        "flask",
+        "sqlalchemy",
+        "forum.extensions",
+        "forum.models",
+        "forum.services",
+        "forum.web",
+        "forum.jobs",
+        "forum.cli",
+    ),
     "forum.jobs": ("forum.web", "forum.cli"),
     "forum.web": ("forum.cli",),
 }

@@ -18,8 +18,7 @@ from forum.interop.discussion_types import (
     MalformedFile,
     parse_iso,
 )
-from forum.models import CommentStatus
-from forum.models.stories import COMMENT_STATUSES
+from forum.statuses import COMMENT_STATUSES, CommentStatus
 
 
 def _line_decoder(text: str) -> json.JSONDecoder:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from forum.models import CommentStatus
+from forum.statuses import CommentStatus
 
 FORMATS = ("disqus", "wxr", "json")
 SIDES = ("agree", "disagree", "unsure")

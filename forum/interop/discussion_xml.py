@@ -18,8 +18,8 @@ from forum.interop.discussion_types import (
     MalformedFile,
     parse_iso,
 )
-from forum.models import CommentStatus
 from forum.sanitize import html_to_text
+from forum.statuses import CommentStatus
 
 
 @dataclass

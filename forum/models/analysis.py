@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import numpy as np
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models._types import utcnow
+from forum.statuses import MapRunStatus, PreviewStatus
 
 
 class CommentEmbedding(db.Model):
@@ -54,20 +54,6 @@ class SentenceEmbedding(db.Model):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class MapRunStatus(StrEnum):
-    """A map run's outcome (a run is stored once it has finished)."""
-
-    DONE = "done"
-
-
-class PreviewStatus(StrEnum):
-    """A key point preview: waiting for the worker, computed, or failed."""
-
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class MapRun(db.Model):

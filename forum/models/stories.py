@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -24,28 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from forum.extensions import db
 from forum.models._types import utcnow
 from forum.models.users import User
+from forum.statuses import COMMENT_STATUSES, STORY_STATUSES, CommentStatus, StoryStatus
 
 SIDES = ("agree", "disagree", "unsure")
 
 
-class StoryStatus(StrEnum):
-    """Whether a story's discussion takes new comments and votes."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class CommentStatus(StrEnum):
-    """A comment's place in moderation: shown, held for an editor, refused, or removed by its author."""
-
-    PUBLISHED = "published"
-    PENDING = "pending"
-    REJECTED = "rejected"
-    DELETED = "deleted"
-
-
-STORY_STATUSES = tuple(s.value for s in StoryStatus)
-COMMENT_STATUSES = tuple(s.value for s in CommentStatus)
 VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
 # What happens to a reader's comments on a story when they delete their account: kept under "deleted reader"
 # (the default) or their text removed.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -14,19 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models._types import utcnow
+from forum.statuses import USER_STATUSES, UserStatus
 
 ROLES = ("reader", "editor", "admin")
 
 
-class UserStatus(StrEnum):
-    """Whether an account may post and vote: active, or suspended or banned by an editor."""
-
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    BANNED = "banned"
-
-
-STATUSES = tuple(s.value for s in UserStatus)
+STATUSES = USER_STATUSES
 
 
 class User(UserMixin, db.Model):

@@ -175,3 +175,20 @@ def test_one_place_commits(package, the_one_place):
         and "session.commit(" in path.read_text(encoding="utf-8")
     )
     assert not committing, committing
+
+
+def test_views_leave_queries_to_the_services():
+    """Views validate, call services and render: only the transaction rule, the health checks and the login
+    loader touch the session in the web layer."""
+    allowed = {"forum.web", "forum.web.transactions", "forum.web.health"}
+    querying = sorted(
+        module
+        for module, path in _modules().items()
+        if module.startswith("forum.web.")
+        and module not in allowed
+        and (
+            "db.session" in path.read_text(encoding="utf-8")
+            or any(n.split(".")[0] == "sqlalchemy" for n in _imports(module))
+        )
+    )
+    assert not querying, querying

@@ -311,10 +311,36 @@ def thread_page(
     return ThreadPage(roots, children, page, pages, total, sort, my_votes)
 
 
+def _listed_stories():
+    """Open, listed stories, newest first."""
+    query = select(Story).where(Story.status == StoryStatus.OPEN, Story.listed)
+    return query.order_by(Story.published_at.desc(), Story.id)
+
+
 def listed_stories(limit: int, offset: int) -> tuple[list[Story], int]:
     """Open, listed stories, newest first, one page of them, and how many there are."""
-    query = select(Story).where(Story.status == StoryStatus.OPEN, Story.listed)
-    return paginate(query.order_by(Story.published_at.desc(), Story.id), limit, offset)
+    return paginate(_listed_stories(), limit, offset)
+
+
+def front_page_stories() -> list[Story]:
+    """Every open, listed story, newest first (the forum's front page)."""
+    return list(db.session.scalars(_listed_stories()))
+
+
+def revisions(comment: Comment) -> list[CommentRevision]:
+    """The comment's earlier texts, oldest first."""
+    query = select(CommentRevision).where(CommentRevision.comment_id == comment.id)
+    return list(db.session.scalars(query.order_by(CommentRevision.id)))
+
+
+def latest_own(story: Story, user: User, limit: int) -> list[Comment]:
+    """The reader's own latest comments on the story that are published or awaiting moderation."""
+    query = select(Comment).where(
+        Comment.story_id == story.id,
+        Comment.author_id == user.id,
+        Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.PENDING)),
+    )
+    return list(db.session.scalars(query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)))
 
 
 def story_comments(story: Story, limit: int, offset: int, sort: str = "oldest") -> tuple[list[Comment], int]:

@@ -293,3 +293,15 @@ def delete_account(user: User, password: str | None) -> dict[str, int]:
     db.session.delete(user)
     db.session.flush()
     return result
+
+
+def stories_commented_on(user: User) -> list[tuple[Story, int]]:
+    """The stories the reader commented on, by headline, with how many comments on each."""
+    rows = db.session.execute(
+        select(Story, func.count(Comment.id))
+        .join(Comment, Comment.story_id == Story.id)
+        .where(Comment.author_id == user.id)
+        .group_by(Story.id)
+        .order_by(Story.headline)
+    )
+    return [(story, n) for story, n in rows]

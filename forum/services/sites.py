@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
@@ -119,9 +119,11 @@ def create_site(key: str, name: str, origins: str | list[str], auto_create: bool
 
 
 def update_site(site: Site, name: str, origins: str | list[str], auto_create: bool, active: bool) -> Site:
-    """Change a site's name, origins and switches (its key and secret stay)."""
-    site.name = _clean_name(name)
-    site.allowed_origins = parse_origins(origins)
+    """Change a site's name, origins and switches (its key and secret stay). Everything is checked before
+    anything changes, so a refused change leaves the site as stored."""
+    clean_name, allowed = _clean_name(name), parse_origins(origins)
+    site.name = clean_name
+    site.allowed_origins = allowed
     site.auto_create = bool(auto_create)
     site.active = bool(active)
     db.session.flush()
@@ -353,3 +355,11 @@ def site_for_page(url: str) -> tuple[Site, SiteStory] | None:
         return None
     link = db.session.scalar(select(SiteStory).where(SiteStory.url == norm).order_by(SiteStory.id))
     return (link.site, link) if link is not None and link.site.active else None
+
+
+def embeddable_stories(site: Site, limit: int) -> list[Story]:
+    """The newest stories ``site`` may embed: the forum's own (no publisher) and the site's own."""
+    others = select(SiteStory.story_id).where(SiteStory.site_id != site.id)
+    mine = select(SiteStory.story_id).where(SiteStory.site_id == site.id)
+    query = select(Story).where(or_(Story.id.not_in(others), Story.id.in_(mine)))
+    return list(db.session.scalars(query.order_by(Story.created_at.desc(), Story.id.desc()).limit(limit)))

@@ -177,3 +177,8 @@ def story_rows() -> list[tuple[Story, dict[str, int]]]:
         counts.setdefault(story_id, {})[status] = n
     stories = db.session.scalars(select(Story).order_by(Story.created_at.desc(), Story.id.desc()))
     return [(s, counts.get(s.id, {})) for s in stories]
+
+
+def stories_by_headline() -> list[Story]:
+    """Every story, by headline (the editors' story pickers)."""
+    return list(db.session.scalars(select(Story).order_by(Story.headline)))

@@ -102,3 +102,11 @@ def cast_vote(comment: Comment, user: User, choice: str | None) -> dict[str, int
     for key, n in (("agree_count", "agree"), ("disagree_count", "disagree"), ("pass_count", "pass")):
         set_committed_value(comment, key, counts[n])
     return counts
+
+
+def votes_of(user: User, story_id: int) -> dict[int, int]:
+    """The reader's votes on the story's comments: comment id -> value (1 agree, -1 disagree, 0 pass)."""
+    rows = db.session.execute(
+        select(Vote.comment_id, Vote.value).where(Vote.user_id == user.id, Vote.story_id == story_id)
+    )
+    return {comment_id: value for comment_id, value in rows}

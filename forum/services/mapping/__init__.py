@@ -21,6 +21,7 @@ from forum.services.mapping.recompute import (
     MIN_COMMENTS_FOR_MAP,
     SIDE_VALUES,
     map_is_stale,
+    recent_runs,
     recompute_map,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "key_point_matches",
     "map_is_stale",
     "place_comments",
+    "recent_runs",
     "recompute_map",
     "text_hash",
     "unplace_comment",

@@ -251,3 +251,9 @@ def _fill(viewpoint: Viewpoint, group: ViewpointSummary, position: int, run: Map
     viewpoint.quote_sentences = {str(k): v for k, v in group.quote_sentences.items()}
     viewpoint.active = True
     viewpoint.updated_at = now
+
+
+def recent_runs(story: Story, limit: int = 5) -> list[MapRun]:
+    """The story's latest map computations, newest first."""
+    query = select(MapRun).where(MapRun.story_id == story.id).order_by(MapRun.id.desc()).limit(limit)
+    return list(db.session.scalars(query))

@@ -8,10 +8,8 @@ import json
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import func, select
 
-from forum.extensions import db, limiter
-from forum.models import Comment, Story
+from forum.extensions import limiter
 from forum.services import mail, reader_accounts
 from forum.services.errors import ServiceError
 from forum.web.account.forms import DeleteForm, EmailForm, ForgotForm, ResetForm
@@ -136,18 +134,6 @@ def data():
     return response
 
 
-def _policies(user) -> list[tuple[Story, int]]:
-    """The stories the reader commented on, with how many comments: each story's policy applies to them."""
-    rows = db.session.execute(
-        select(Story, func.count(Comment.id))
-        .join(Comment, Comment.story_id == Story.id)
-        .where(Comment.author_id == user.id)
-        .group_by(Story.id)
-        .order_by(Story.headline)
-    )
-    return [(story, n) for story, n in rows]
-
-
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete():
@@ -164,5 +150,7 @@ def delete():
             logout_user()
             flash("Your account is deleted. Thank you for taking part.", "info")
             return redirect(url_for("readers.home"), code=303)
-    html = render_template("account/delete.html", form=form, error=error, stories=_policies(user))
+    html = render_template(
+        "account/delete.html", form=form, error=error, stories=reader_accounts.stories_commented_on(user)
+    )
     return html, (error.status if error else 200)

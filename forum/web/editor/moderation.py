@@ -6,11 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from forum.extensions import db
-from forum.models import CommentRevision, Story
 from forum.models.moderation import HOLD_REASONS
 from forum.models.users import ROLES, STATUSES
 from forum.services import accounts, audit, moderation
@@ -41,7 +38,7 @@ def _queue_page(error: ServiceError | None = None, form: ModerateForm | None = N
         "editor/queue.html",
         page=page,
         counts=moderation.queue_counts(),
-        stories=db.session.scalars(select(Story).order_by(Story.headline)).all(),
+        stories=stories.stories_by_headline(),
         reasons=HOLD_REASONS,
         reject_reasons=moderation.REJECT_REASONS,
         args=args,
@@ -96,9 +93,7 @@ def decide():
 @requires("editor")
 def comment(comment_id: int):
     c = comment_service.get_comment(comment_id)
-    revisions = db.session.scalars(
-        select(CommentRevision).where(CommentRevision.comment_id == c.id).order_by(CommentRevision.id)
-    ).all()
+    revisions = comment_service.revisions(c)
     return render_template(
         "editor/comment.html",
         c=c,
@@ -118,7 +113,7 @@ def banned_words():
     return render_template(
         "editor/banned_words.html",
         words=moderation.list_banned_words(),
-        stories={s.id: s for s in db.session.scalars(select(Story).order_by(Story.headline))},
+        stories={s.id: s for s in stories.stories_by_headline()},
         form=BannedWordForm(formdata=None),
         action_form=CsrfForm(formdata=None),
     )

@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from forum import jobs
-from forum.extensions import db
-from forum.models import CommentStatus, Story, StoryStatus
+from forum.models import CommentStatus, Story
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
 from forum.services.errors import ServiceError
@@ -56,12 +54,7 @@ def _render_story(story: Story, form: CommentForm | None = None, error: ServiceE
 
 @bp.get("/")
 def home():
-    stories = db.session.scalars(
-        select(Story)
-        .where(Story.status == StoryStatus.OPEN, Story.listed)
-        .order_by(Story.published_at.desc())
-    )
-    return render_template("readers/home.html", stories=list(stories))
+    return render_template("readers/home.html", stories=comment_service.front_page_stories())
 
 
 @bp.get("/stories/<slug>")

@@ -7,13 +7,11 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from forum import jobs
-from forum.extensions import db
-from forum.models import MapRun, PreviewStatus, Story
+from forum.models import PreviewStatus, Story
 from forum.services import comments as comment_service
-from forum.services import debate_map, key_point_previews, publishing, review
+from forum.services import debate_map, key_point_previews, mapping, publishing, review
 from forum.services.errors import ServiceError
 from forum.web import transactions
 from forum.web.review import forms
@@ -89,11 +87,7 @@ def _submit(story: Story, name: str, *args, failed=None) -> None:
 @requires("editor")
 def overview(slug: str):
     story = comment_service.get_story(slug)
-    runs = list(
-        db.session.scalars(
-            select(MapRun).where(MapRun.story_id == story.id).order_by(MapRun.id.desc()).limit(5)
-        )
-    )
+    runs = mapping.recent_runs(story, 5)
     return render_template(
         "review/overview.html",
         story=story,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
 
-from forum.extensions import db
-from forum.models import SiteStory, Story
 from forum.services import comments as comment_service
 from forum.services import sites as site_service
 from forum.services.errors import ServiceError
@@ -62,7 +59,6 @@ def edit(site_id: int):
                 site, form.name.data, form.origins.data, form.auto_create.data, form.active.data
             )
         except ServiceError as exc:
-            db.session.expire(site)  # the page shows the site as stored, not the refused change
             error = exc
         else:
             flash("Site updated.", "success")
@@ -92,20 +88,6 @@ def editor_index():
 SNIPPET_STORIES = 100
 
 
-def _embeddable_stories(site) -> list[Story]:
-    """The newest stories ``site`` may embed: the forum's own (no publisher) and the site's own."""
-    others = select(SiteStory.story_id).where(SiteStory.site_id != site.id)
-    mine = select(SiteStory.story_id).where(SiteStory.site_id == site.id)
-    return list(
-        db.session.scalars(
-            select(Story)
-            .where(or_(Story.id.not_in(others), Story.id.in_(mine)))
-            .order_by(Story.created_at.desc(), Story.id.desc())
-            .limit(SNIPPET_STORIES)
-        )
-    )
-
-
 @editor_bp.get("/<int:site_id>/snippet")
 @requires("editor")
 def snippet(site_id: int):
@@ -114,5 +96,5 @@ def snippet(site_id: int):
     if request.args.get("story"):
         story = comment_service.get_story(request.args["story"])
         site_service.check_embeddable(site, story)
-    stories = [story] if story is not None else _embeddable_stories(site)
+    stories = [story] if story is not None else site_service.embeddable_stories(site, SNIPPET_STORIES)
     return render_template("sites/snippet.html", site=site, story=story, stories=stories)

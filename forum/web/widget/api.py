@@ -7,11 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from forum.extensions import csrf, db
-from forum.models import Comment, CommentStatus, Vote
+from forum.extensions import csrf
 from forum.services import comments as comment_service
 from forum.services import sites as site_service
 from forum.services import votes as vote_service
@@ -96,10 +94,8 @@ def sso():
 def me(story_id: int):
     """Who the token stands for and their votes on the story (to mark chosen buttons)."""
     user = _require_reader()
-    rows = db.session.execute(
-        select(Vote.comment_id, Vote.value).where(Vote.user_id == user.id, Vote.story_id == story_id)
-    )
-    return jsonify(user={"name": user.display_name}, votes={str(c): v for c, v in rows})
+    votes = vote_service.votes_of(user, story_id)
+    return jsonify(user={"name": user.display_name}, votes={str(c): v for c, v in votes.items()})
 
 
 @bp.get("/stories/<int:story_id>/mine")
@@ -108,16 +104,7 @@ def mine(story_id: int):
     them beside the comment box, so a reader always finds what they posted)."""
     user = _require_reader()
     story = comment_service.get_story(story_id)
-    own = db.session.scalars(
-        select(Comment)
-        .where(
-            Comment.story_id == story.id,
-            Comment.author_id == user.id,
-            Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.PENDING)),
-        )
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(MY_COMMENTS)
-    ).all()
+    own = comment_service.latest_own(story, user, MY_COMMENTS)
     return jsonify(
         comments=[
             {

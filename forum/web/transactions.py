@@ -43,6 +43,8 @@ def after_commit(callback: AfterCommit) -> None:
 
 def _finish(response: Response) -> Response:
     callbacks: list[AfterCommit] = g.pop(_AFTER_COMMIT, [])
+    if not callbacks and not db.session.registry.has():
+        return response  # the request never opened a session (a cached page): nothing to commit
     if response.status_code >= 400 or g.get(_DISCARD, False):
         db.session.rollback()
         return response

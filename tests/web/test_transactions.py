@@ -89,3 +89,11 @@ def test_an_after_commit_failure_answers_its_error_but_keeps_the_stored_work_and
         page = final.get_data(as_text=True)  # the error page shows the view's message, which still holds
         assert "The story is saved." in page and "The job queue is not answering." in page
     assert _stored("txqueue"), "the work was committed before the callback failed"
+
+
+def test_a_request_that_never_used_the_database_opens_no_session(app):
+    """A cached page touches no session: the rule leaves it so rather than begin and commit an empty one."""
+    with app.test_request_context("/"):
+        final = transactions._finish(Response("cached page", status=200))
+        assert final.status_code == 200
+        assert not db.session.registry.has()

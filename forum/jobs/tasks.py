@@ -1,7 +1,10 @@
-"""The background tasks and their registry: each task runs in an app context and commits its own work.
+"""The background tasks and their registry: each task runs in an app context as one unit of work.
 
 Queues name tasks by their key in :data:`TASKS` and run them with :func:`run_task` (or, in the in-process
-worker on SQLite, :func:`run_with_retry`). The embedding model is loaded once per process, lazily
+worker on SQLite, :func:`run_with_retry`), the worker's one place that commits: a task's work is committed
+when it returns and rolled back when it raises. A task that must store part of its work first (before it
+queues a job that reads it, or story by story, so one story's failure loses nothing the others did and each
+story's lock is let go) calls :func:`keep`. The embedding model is loaded once per process, lazily
 (:func:`get_embedder`): only the worker ever loads it.
 """
 
@@ -60,7 +63,7 @@ def task_embed_and_place(comment_ids: list[int]) -> None:
     published = [c for c in comments if c.status == CommentStatus.PUBLISHED]
     _embed_screen_place(published, [c for c in comments if c.status != CommentStatus.PUBLISHED])
     story_ids = {c.story_id for c in comments}
-    db.session.commit()
+    keep()  # the recomputations queued below read these placements
     for story_id in sorted(story_ids):
         story = db.session.get(Story, story_id)
         if story is not None and mapping.map_is_stale(story) and _map_may_run(story):
@@ -83,7 +86,6 @@ def task_recompute_map(story_id: int, trigger: str = "auto") -> None:
     if trigger == "auto" and not mapping.map_is_stale(story):  # a job queued earlier already caught up
         return
     mapping.recompute_map(story, get_embedder(), trigger=trigger)
-    db.session.commit()
 
 
 def task_sweep(limit: int = 500) -> None:
@@ -99,16 +101,16 @@ def task_sweep(limit: int = 500) -> None:
     if pending:
         log.info("sweep: embedding %d comments", len(pending))
         _embed_screen_place(pending)
-        db.session.commit()
+        keep()
     for story_id in db.session.scalars(select(Story.id).order_by(Story.id)).all():
         try:
             story = db.session.get(Story, story_id)
             if mapping.map_is_stale(story):
                 mapping.recompute_map(story, embedder, trigger="sweep")
-                db.session.commit()
+                keep()
             _refresh_opinions(story)
         except Exception:  # one story's failure must not keep the others waiting: log it and go on
-            db.session.rollback()
+            discard()
             log.exception("sweep: story %d failed; the sweep goes on with the others", story_id)
 
 
@@ -116,7 +118,7 @@ def _refresh_opinions(story: Story | None) -> None:
     """Recompute a story's opinion groups from its votes, unless nothing changed since the cached result."""
     if story is not None and opinion_service.is_stale(story):
         opinion_service.compute_opinions(story)
-        db.session.commit()
+        keep()
 
 
 def task_compute_opinions(story_id: int) -> None:
@@ -132,7 +134,6 @@ def task_add_key_point(story_id: int, editor_id: int, statement: str) -> None:
     if story is None or editor is None:
         return
     review.add_key_point(story, editor, statement, get_embedder(), story.map_version)
-    db.session.commit()
 
 
 def task_preview_key_point(preview_id: int) -> None:
@@ -140,7 +141,6 @@ def task_preview_key_point(preview_id: int) -> None:
     from forum.services import key_point_previews
 
     key_point_previews.compute_preview(preview_id, get_embedder())
-    db.session.commit()
 
 
 TASKS: dict[str, Callable[..., None]] = {
@@ -153,13 +153,25 @@ TASKS: dict[str, Callable[..., None]] = {
 }
 
 
+def keep() -> None:
+    """Commit what the task has done so far (see the module docstring)."""
+    db.session.commit()
+
+
+def discard() -> None:
+    """Roll back what the task did since the last :func:`keep` (one story of several that failed)."""
+    db.session.rollback()
+
+
 def run_task(name: str, *args) -> None:
-    """Run one task in the current app context, rolling back on failure (the error propagates)."""
+    """Run one task in the current app context as one unit of work: committed when it returns, rolled back
+    when it raises (the error propagates)."""
     try:
         TASKS[name](*args)
-    except Exception:
+    except BaseException:
         db.session.rollback()
         raise
+    db.session.commit()
 
 
 def _is_locked(exc: BaseException) -> bool:

@@ -132,3 +132,13 @@ def test_openapi_errors_are_the_error_schema_and_answers_list_every_field(client
         assert set(schemas[name]["required"]) == set(schemas[name]["properties"]), name
     max_length = client.application.config["FORUM_MAX_COMMENT_LENGTH"]
     assert schemas["NewComment"]["properties"]["body"]["maxLength"] == max_length
+
+
+def test_flask_openapi_print_gives_the_served_document(app, client, session):
+    import json
+
+    result = app.test_cli_runner().invoke(args=["openapi", "print"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed == client.get("/api/openapi.json").get_json()
+    assert "/api/stories/{story}/comments" in printed["paths"] and "/healthz" in printed["paths"]

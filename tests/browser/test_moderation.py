@@ -5,33 +5,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from forum.extensions import db
-from forum.services import accounts
-from tests.browser.helpers import log_in
-from tests.factories import make_story
+from tests.browser.helpers import held_comment
 
 pytestmark = pytest.mark.browser
 
 
 def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser):
-    base = live_server.config["LIVE_URL"]
-    with live_server.app_context():
-        accounts.register_user("mod_editor", "a long password", "Mo Editor", role="editor")
-        accounts.register_user("held_reader", "a long password", "Held Reader")
-        story = make_story(headline="A story that holds every comment", moderation_mode="all")
-        slug = story.slug
-        db.session.commit()
-        db.session.remove()
-
-    reader_ctx, editor_ctx = browser.new_context(), browser.new_context()
-    try:
-        reader = reader_ctx.new_page()
-        reader.set_default_timeout(10_000)
-        log_in(reader, base, "held_reader")
-        reader.goto(f"{base}/stories/{slug}")
-        reader.fill("#body", "Browser moderation: this waits for an editor.")
-        reader.get_by_role("button", name="Post comment").click()
-        expect(reader.locator(".flash")).to_contain_text("held for moderation")
+    with held_comment(
+        live_server,
+        browser,
+        editor="mod_editor",
+        reader="held_reader",
+        headline="A story that holds every comment",
+        body="Browser moderation: this waits for an editor.",
+    ) as held:
+        base, slug, reader, editor = held.base, held.slug, held.reader, held.editor
         mine = reader.locator("article.comment", has_text="this waits for an editor")
         expect(mine.locator(".awaiting")).to_contain_text("Awaiting moderation")  # only its author sees it
         outsider = browser.new_context()
@@ -42,9 +30,6 @@ def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser)
         finally:
             outsider.close()
 
-        editor = editor_ctx.new_page()
-        editor.set_default_timeout(10_000)
-        log_in(editor, base, "mod_editor")
         editor.get_by_role("link", name="Editor", exact=True).click()
         editor.get_by_role("link", name="Moderation", exact=True).click()
         row = editor.locator("tr.queue-item", has_text="this waits for an editor")
@@ -69,6 +54,3 @@ def test_editor_approves_a_held_comment_and_readers_see_it(live_server, browser)
             expect(public).to_have_url(f"{base}/login?next=%2Feditor%2Fmoderation")
         finally:
             anonymous.close()
-    finally:
-        reader_ctx.close()
-        editor_ctx.close()

@@ -14,34 +14,21 @@ from forum.analysis.embedders import HashingEmbedder
 from forum.extensions import db
 from forum.models import Story
 from forum.services import accounts, mapping
-from tests.browser.helpers import log_in
-from tests.factories import make_story
+from tests.browser.helpers import held_comment, log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_reject_with_a_reason_then_the_reader_mends_and_resubmits(live_server, browser):
-    base = live_server.config["LIVE_URL"]
-    with live_server.app_context():
-        accounts.register_user("news_editor", "a long password", "Nia Editor", role="editor")
-        accounts.register_user("news_reader", "a long password", "Ned Reader")
-        story = make_story(headline="A held story for rejections", moderation_mode="all")
-        slug = story.slug
-        db.session.commit()
-        db.session.remove()
-    reader_ctx, editor_ctx = browser.new_context(), browser.new_context()
-    try:
-        reader = reader_ctx.new_page()
-        reader.set_default_timeout(10_000)
-        log_in(reader, base, "news_reader")
-        reader.goto(f"{base}/stories/{slug}")
-        reader.fill("#body", "Browser rejection: buy my newsletter, it explains everything.")
-        reader.get_by_role("button", name="Post comment").click()
-        expect(reader.locator(".flash")).to_contain_text("held for moderation")
-
-        editor = editor_ctx.new_page()
-        editor.set_default_timeout(10_000)
-        log_in(editor, base, "news_editor")
+    with held_comment(
+        live_server,
+        browser,
+        editor="news_editor",
+        reader="news_reader",
+        headline="A held story for rejections",
+        body="Browser rejection: buy my newsletter, it explains everything.",
+    ) as held:
+        base, slug, reader, editor = held.base, held.slug, held.reader, held.editor
         editor.goto(f"{base}/editor/moderation")
         row = editor.locator("tr.queue-item", has_text="buy my newsletter")
         expect(row).to_be_visible()
@@ -73,9 +60,6 @@ def test_reject_with_a_reason_then_the_reader_mends_and_resubmits(live_server, b
         expect(editor.locator("tr.queue-item", has_text="newsletters aside")).to_contain_text(
             "Edited by its author after a rejection"
         )
-    finally:
-        reader_ctx.close()
-        editor_ctx.close()
 
 
 def test_editor_reaches_the_map_review_from_the_dashboard(live_server, page):
